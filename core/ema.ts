@@ -1,0 +1,76 @@
+/**
+ * Exponential moving average of the trainable weights (spec 5.5), used for evaluation and saving.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * EMA shadow weights: shadow <- (1 - mu) * theta + mu * shadow after every step. Owns its shadows.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { Ema, initBackend } from "@recursive/trm/core";
+ * await initBackend("cpu");
+ * const w = tf.variable(tf.tensor1d([0]));
+ * using ema = new Ema([w], 0.5);
+ * w.assign(tf.tensor1d([1]));
+ * ema.update();
+ * if ((await ema.shadows[0]!.data())[0] !== 0.5) throw new Error("ema");
+ * ```
+ */
+export class Ema implements Disposable {
+  /** mu. */
+  readonly decay: number;
+  readonly #vars: readonly tf.Variable[];
+  /** The shadow weights, in variable order. */
+  readonly shadows: readonly tf.Variable[];
+
+  /** Starts the shadows at the current weights. */
+  constructor(variables: readonly tf.Variable[], decay: number) {
+    this.decay = decay;
+    this.#vars = variables;
+    this.shadows = variables.map((v) => tf.variable(v.clone(), false));
+  }
+
+  /** One EMA step. */
+  update(): void {
+    const mu = this.decay;
+    tf.tidy(() => this.#vars.forEach((v, i) => this.shadows[i]!.assign(tf.add(tf.mul(v, 1 - mu), tf.mul(this.shadows[i]!, mu)))));
+  }
+
+  /**
+   * Exchanges live and shadow weights: call once to evaluate with the EMA weights, and again to
+   * restore the live ones.
+   */
+  swap(): void {
+    tf.tidy(() =>
+      this.#vars.forEach((v, i) => {
+        const live = v.clone();
+        v.assign(this.shadows[i]!);
+        this.shadows[i]!.assign(live);
+      })
+    );
+  }
+
+  /** Runs `fn` with the EMA weights in the model, restoring the live weights afterwards. */
+  async withShadows<T>(fn: () => Promise<T>): Promise<T> {
+    this.swap();
+    try {
+      return await fn();
+    } finally {
+      this.swap();
+    }
+  }
+
+  /** Releases the shadows. */
+  dispose(): void {
+    for (const s of this.shadows) s.dispose();
+  }
+
+  /** Same as {@linkcode Ema.dispose}. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

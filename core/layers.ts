@@ -1,0 +1,77 @@
+/**
+ * The reference's building blocks (spec 2.5, 2.7): RMSNorm without gain and SwiGLU. Pure functions of
+ * tensors: they create no long-lived tensors and never dispose their inputs (run them inside `tf.tidy`).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { ParamFactory } from "./params.ts";
+
+/** RMSNorm epsilon of the reference. */
+export const RMS_NORM_EPS = 1e-5;
+
+/**
+ * y = x / sqrt(mean(x^2 over `axis`) + eps). No learnable gain (spec 2.5).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend, rmsNorm } from "@recursive/trm/core";
+ * await initBackend("cpu");
+ * const y = await rmsNorm(tf.tensor1d([1, 2, 3, 4])).data();
+ * if (Math.abs(y[0]! - 0.36515) > 1e-4) throw new Error(String(y));
+ * ```
+ */
+export function rmsNorm<T extends tf.Tensor>(x: T, axis = -1): T {
+  return tf.tidy(() => tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), axis, true), RMS_NORM_EPS))) as T);
+}
+
+/**
+ * SwiGLU intermediate width: 256 * ceil(round(expansion * d * 2/3) / 256) (spec 2.7; Python's
+ * half-to-even `round` never ties for the reference's shapes).
+ *
+ * @example
+ * ```ts
+ * import { swigluWidth } from "@recursive/trm/core";
+ * if (swigluWidth(512, 4) !== 1536 || swigluWidth(97, 4) !== 512) throw new Error("widths");
+ * ```
+ */
+export function swigluWidth(d: number, expansion: number): number {
+  return 256 * Math.ceil(Math.round((expansion * d * 2) / 3) / 256);
+}
+
+/** A SwiGLU layer acting on the last axis: W_down(silu(g) * u) with [g | u] = x W_gu. */
+export interface SwiGlu {
+  /** [N, d] -> [N, d] (2-D so every matmul is a plain, fast 2-D one). */
+  apply(x: tf.Tensor2D): tf.Tensor2D;
+  /** Intermediate width. */
+  readonly width: number;
+}
+
+/**
+ * Creates a SwiGLU with `gate_up` [d, 2*width] and `down` [width, d], LeCun-initialised.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createParamStore, createRng, initBackend, swiglu } from "@recursive/trm/core";
+ * await initBackend("cpu");
+ * const store = createParamStore(createRng(0));
+ * const mlp = swiglu(store.factory, 8, 4);
+ * const y = mlp.apply(tf.ones([3, 8]));
+ * if (y.shape.join() !== "3,8" || mlp.width !== 256) throw new Error(y.shape.join());
+ * ```
+ */
+export function swiglu(params: ParamFactory, d: number, expansion: number): SwiGlu {
+  const width = swigluWidth(d, expansion);
+  const gateUp = params.create("gate_up", [d, 2 * width], { kind: "lecun" });
+  const down = params.create("down", [width, d], { kind: "lecun" });
+  return {
+    width,
+    apply: (x) =>
+      tf.tidy(() => {
+        const [g, u] = tf.split(tf.matMul(x, gateUp), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+        return tf.matMul(tf.mul(tf.mul(g, tf.sigmoid(g)), u), down);
+      }),
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The TRM network (spec 2): input embedding with the puzzle prefix, one shared network f of post-norm
+ * blocks with input injection, the answer head and the halting head.
+ *
+ * Shapes: B batch, L task length, P puzzle prefix, L' = P + L, D hidden, V vocabulary.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { TrmConfig } from "./config.ts";
+import { rmsNorm, swiglu } from "./layers.ts";
+import type { MixerLayer } from "./mixer.ts";
+import { createParamStore, type ParamStore, paramName } from "./params.ts";
+import { createRng } from "./rng.ts";
+import type { TaskSpec } from "./task.ts";
+
+/** Outputs of the heads for one supervision step. */
+export interface HeadOutputs {
+  /** Answer logits for the task positions (prefix dropped), [B, L, V]. */
+  readonly logits: tf.Tensor3D;
+  /** Halting logit from y[:, 0], [B]. */
+  readonly qHalt: tf.Tensor1D;
+}
+
+/**
+ * A TRM model. Owns its variables: call `dispose()` (or `using model = createTrm(...)`).
+ * All methods are pure functions of tensors (run them in `tf.tidy`); none disposes its inputs.
+ */
+export interface Trm extends Disposable {
+  /** The resolved configuration. */
+  readonly config: TrmConfig;
+  /** The task the heads and embeddings were sized for. */
+  readonly spec: TaskSpec;
+  /** L' = puzzle prefix + task length. */
+  readonly seqLen: number;
+  /** Trainable variables (AdamATan2 and EMA act on these), in a stable order. */
+  readonly variables: readonly tf.Variable[];
+  /** Fixed initial y and z (truncated normal, sigma 1; buffers, never trained), [D] each. */
+  readonly init: { readonly y: tf.Tensor1D; readonly z: tf.Tensor1D };
+  /**
+   * x = sqrt(D) * [puzzle prefix ; E[tokens]]: `inputs` [B, L] int32, `puzzleRows` [B, D] (the rows of
+   * the puzzle-embedding table; only prefix position 0 carries it, the rest are zeros). Returns [B, L', D].
+   */
+  embed(inputs: tf.Tensor2D, puzzleRows: tf.Tensor2D): tf.Tensor3D;
+  /** The shared network with input injection: f(h, inj) = blocks(h + inj). [B, L', D]. */
+  f(h: tf.Tensor3D, injection: tf.Tensor3D): tf.Tensor3D;
+  /** lm_head on y minus the prefix and q_head on y[:, 0]. */
+  heads(y: tf.Tensor3D): HeadOutputs;
+  /** Releases the variables. */
+  dispose(): void;
+}
+
+/** Options of {@linkcode createTrm}. */
+export interface CreateTrmOptions {
+  /** Seed of the weight initialisation. Default 0. */
+  readonly seed?: number;
+}
+
+/**
+ * Builds a TRM for `spec` with `config` (see `resolveConfig`).
+ *
+ * @example
+ * ```ts
+ * import { createTrm, initBackend, resolveConfig } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * const spec = { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 };
+ * using model = createTrm(spec, resolveConfig({ mixer: mlpMixer() }));
+ * const params = model.variables.reduce((n, v) => n + v.size, 0);
+ * if (params !== 5_028_866) throw new Error(`${params}`);
+ * ```
+ */
+export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmOptions = {}): Trm {
+  const { hidden: D, expansion, layers, puzzleEmbLen: P } = config.model;
+  const Lp = P + spec.seqLen, V = spec.vocabSize;
+  const store: ParamStore = createParamStore(createRng(options.seed ?? 0));
+  const p = store.factory;
+  // Token embedding, sigma 1/sqrt(D) (spec 2.3); x is scaled by sqrt(D) so tokens have ~unit std.
+  const embedTokens = p.create("embed_tokens", [V, D], { kind: "normal", std: 1 / Math.sqrt(D) });
+  const blocks = Array.from({ length: layers }, (_, i) => {
+    const b = p.scope(`block${i}`);
+    const mixer: MixerLayer = config.mixer.build({ seqLen: Lp, hidden: D }, b.scope("mixer"));
+    return { mixer, mlp: swiglu(b.scope("mlp"), D, expansion) };
+  });
+  const lmHead = p.create("lm_head", [D, V], { kind: "lecun" });
+  // Zero weight and bias -5: sigmoid(-5) ~ 0.0067, so nothing halts early at initialisation (spec 2.10).
+  const qHeadW = p.create("q_head/w", [D, 2], { kind: "constant", value: 0 });
+  const qHeadB = p.create("q_head/b", [2], { kind: "constant", value: -5 });
+  const yInit = p.create("y_init", [D], { kind: "normal", std: 1 }, false);
+  const zInit = p.create("z_init", [D], { kind: "normal", std: 1 }, false);
+  const mixerAxis = config.mixer.normAxis === "hidden" ? -1 : 1;
+
+  const block = (h: tf.Tensor3D, i: number): tf.Tensor3D => {
+    const { mixer, mlp } = blocks[i]!;
+    const B = h.shape[0];
+    const h1 = rmsNorm(tf.add(h, mixer.apply(h)), mixerAxis) as tf.Tensor3D; // post-norm
+    const m = tf.reshape(mlp.apply(tf.reshape(h1, [B * Lp, D])), [B, Lp, D]);
+    return rmsNorm(tf.add(h1, m), -1) as tf.Tensor3D;
+  };
+
+  const model: Trm = {
+    config,
+    spec,
+    seqLen: Lp,
+    variables: store.variables.filter((v) => v.trainable),
+    init: { y: yInit as tf.Variable<tf.Rank.R1>, z: zInit as tf.Variable<tf.Rank.R1> },
+    embed: (inputs, puzzleRows) =>
+      tf.tidy(() => {
+        const [B, L] = inputs.shape;
+        // One-hot matmul instead of gather: the wasm backend has no gradient for gather.
+        const tok = tf.reshape(tf.matMul(tf.oneHot(tf.reshape(inputs, [B * L]), V), embedTokens), [B, L, D]);
+        const prefix = tf.concat([tf.expandDims(puzzleRows, 1), tf.zeros([B, P - 1, D])], 1);
+        return tf.mul(tf.concat([prefix, tok], 1), Math.sqrt(D)) as tf.Tensor3D;
+      }),
+    f: (h, injection) =>
+      tf.tidy(() => {
+        let out = tf.add(h, injection) as tf.Tensor3D;
+        for (let i = 0; i < blocks.length; i++) out = block(out, i);
+        return out;
+      }),
+    heads: (y) =>
+      tf.tidy(() => {
+        const B = y.shape[0];
+        const answer = tf.reshape(tf.slice(y, [0, P, 0], [B, spec.seqLen, D]), [B * spec.seqLen, D]);
+        const logits = tf.reshape(tf.matMul(answer, lmHead), [B, spec.seqLen, V]) as tf.Tensor3D;
+        const q = tf.add(tf.matMul(tf.reshape(tf.slice(y, [0, 0, 0], [B, 1, D]), [B, D]), qHeadW), qHeadB);
+        const qHalt = tf.reshape(tf.slice(q, [0, 0], [B, 1]), [B]) as tf.Tensor1D;
+        return { logits, qHalt };
+      }),
+    dispose: () => {
+      for (const v of store.variables) v.dispose();
+    },
+    [Symbol.dispose]() {
+      this.dispose();
+    },
+  };
+  return model;
+}
+
+/**
+ * The model's variables by checkpoint name (`block0/mlp/down`, ...), trainable and buffers alike.
+ *
+ * @example
+ * ```ts
+ * import { createTrm, initBackend, namedVariables, resolveConfig } from "@recursive/trm/core";
+ * import { attention } from "@recursive/trm/plugins/attention";
+ * await initBackend("cpu");
+ * const spec = { name: "t", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 };
+ * using m = createTrm(spec, resolveConfig({ mixer: attention({ heads: 2 }), model: { hidden: 8 } }));
+ * if (!namedVariables(m).has("q_head/b")) throw new Error("named");
+ * ```
+ */
+export function namedVariables(model: Trm): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  for (const v of [...model.variables, model.init.y as tf.Variable, model.init.z as tf.Variable]) {
+    out.set(paramName(v.name), v);
+  }
+  return out;
+}

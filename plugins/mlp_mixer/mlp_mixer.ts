@@ -1,0 +1,53 @@
+/**
+ * The MLP-mixer token mixer of TRM-MLP (spec 2.8): a SwiGLU across the sequence axis, shared by all
+ * channels, followed by a post-norm over the sequence axis.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { type MixerDims, type MixerLayer, type ParamFactory, swiglu, type TokenMixer } from "@recursive/trm/core";
+
+/** Options of {@linkcode mlpMixer}. */
+export interface MlpMixerOptions {
+  /** SwiGLU expansion along the sequence axis. Default 4 (width 512 for L' = 97). */
+  readonly expansion?: number;
+}
+
+/**
+ * The MLP-mixer token mixer. Its norm runs over the sequence axis: in [B, L', D] layout,
+ * transpose(RMS_L'(h^T + SwiGLU_L'(h^T))) = RMS over axis 1 of (h + mix), which the core block computes.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createParamStore, createRng, initBackend } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * const store = createParamStore(createRng(0));
+ * const layer = mlpMixer().build({ seqLen: 97, hidden: 8 }, store.factory);
+ * if (layer.apply(tf.ones([2, 97, 8])).shape.join() !== "2,97,8") throw new Error("shape");
+ * ```
+ */
+export function mlpMixer(options: MlpMixerOptions = {}): TokenMixer {
+  const config = { expansion: 4, ...options };
+  if (!(config.expansion > 0)) throw new RangeError(`mlpMixer: expansion must be > 0, got ${config.expansion}`);
+  return {
+    kind: "mlp-mixer",
+    options: config,
+    normAxis: "sequence",
+    build: (dims, params) => buildMixer(config.expansion, dims, params),
+  };
+}
+
+function buildMixer(expansion: number, dims: MixerDims, params: ParamFactory): MixerLayer {
+  const { seqLen: L, hidden: D } = dims;
+  const mlp = swiglu(params, L, expansion);
+  return {
+    apply: (h) =>
+      tf.tidy(() => {
+        const B = h.shape[0];
+        const hT = tf.reshape(tf.transpose(h, [0, 2, 1]), [B * D, L]) as tf.Tensor2D; // [B*D, L']
+        return tf.transpose(tf.reshape(mlp.apply(hT), [B, D, L]), [0, 2, 1]); // [B, L', D]
+      }),
+  };
+}
