@@ -17,3 +17,6 @@ export * from "./adam_atan2.ts";
 export * from "./schedule.ts";
 export * from "./ema.ts";
 export * from "./puzzle_embedding.ts";
+export * from "./batch.ts";
+export * from "./train_session.ts";
+export * from "./evaluate.ts";

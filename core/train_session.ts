@@ -1,0 +1,257 @@
+/**
+ * Deep supervision with the reference's cross-batch carry (spec 3.2). One call of `step` is one
+ * optimizer step and one supervision step for every batch slot; a slot keeps its example until it
+ * halts, and only then is refilled with the row at the same index of the next batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { AdamAtan2 } from "./adam_atan2.ts";
+import { batchTensors, packBatch, readTensors } from "./batch.ts";
+import { Ema } from "./ema.ts";
+import { actLoss } from "./loss.ts";
+import type { Trm } from "./model.ts";
+import { PuzzleEmbedding } from "./puzzle_embedding.ts";
+import { type Carry, deepRecursion, latentRecursion, resetCarry } from "./recursion.ts";
+import { createRng, type Rng, rngFromState } from "./rng.ts";
+import { learningRate } from "./schedule.ts";
+import type { Example } from "./task.ts";
+
+/** Metrics of one training step (spec 4.5): losses per batch row, the rest over rows that halted now. */
+export interface StepMetrics {
+  /** 1-based optimizer step. */
+  readonly step: number;
+  /** Learning rate used. */
+  readonly lr: number;
+  /** (lm_loss + 0.5 q_halt_loss) / B. */
+  readonly loss: number;
+  /** lm_loss / B. */
+  readonly lmLoss: number;
+  /** q_halt_loss / B. */
+  readonly qHaltLoss: number;
+  /** Rows that halted at this step (the denominator of the metrics below). */
+  readonly count: number;
+  /** Mean token accuracy of halted rows. */
+  readonly accuracy: number;
+  /** Fraction of halted rows exactly right. */
+  readonly exactAccuracy: number;
+  /** Fraction of halted rows where (q_halt >= 0) equals "exactly right". */
+  readonly qHaltAccuracy: number;
+  /** Mean supervision steps used by halted rows. */
+  readonly steps: number;
+}
+
+/** Thrown when the loss becomes NaN or infinite; names the step. Weights are left untouched. */
+export class NonFiniteLossError extends Error {
+  /** Creates the error for `step`. */
+  constructor(step: number, loss: number) {
+    super(`Training stopped: the loss became ${loss} at step ${step}`);
+    this.name = "NonFiniteLossError";
+  }
+}
+
+/** Options of {@linkcode TrainSession}. */
+export interface TrainSessionOptions {
+  /** Total optimizer steps, for the schedule. */
+  readonly totalSteps: number;
+  /** Seed of the exploration draws. Default 0. */
+  readonly seed?: number;
+  /** The puzzle-embedding table (default: a new zero table of `spec.numPuzzleIds` rows). */
+  readonly puzzles?: PuzzleEmbedding;
+}
+
+/**
+ * A training run's mutable state: the model (borrowed), AdamATan2 moments, EMA shadows, the puzzle
+ * table, the carry and the halting bookkeeping. Owns everything except the model.
+ *
+ * @example
+ * ```ts
+ * import { createTrm, initBackend, resolveConfig, TrainSession } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * const spec = { name: "copy", vocabSize: 3, seqLen: 4, numPuzzleIds: 1 };
+ * const config = resolveConfig({
+ *   mixer: mlpMixer(), model: { hidden: 16, puzzleEmbLen: 1 }, recursion: { n: 1, T: 2 },
+ *   optim: { batchSize: 2, warmupSteps: 0 },
+ * });
+ * using model = createTrm(spec, config);
+ * using session = new TrainSession(model, { totalSteps: 10 });
+ * const ex = { input: Int32Array.from([1, 2, 2, 1]), label: Int32Array.from([1, 2, 2, 1]), puzzleId: 0 };
+ * const m = await session.step([ex, ex]);
+ * if (m.step !== 1 || !Number.isFinite(m.loss)) throw new Error(JSON.stringify(m));
+ * ```
+ */
+export class TrainSession implements Disposable {
+  /** The model being trained (not owned). */
+  readonly model: Trm;
+  /** AdamATan2 over the model's trainable variables. */
+  readonly optimizer: AdamAtan2;
+  /** EMA of the weights, or null when disabled. */
+  readonly ema: Ema | null;
+  /** The sparse puzzle-embedding table. */
+  readonly puzzles: PuzzleEmbedding;
+  /** Optimizer steps taken. */
+  stepCount = 0;
+  readonly #totalSteps: number;
+  #rng: Rng;
+  #carry: Carry | null = null;
+  readonly #steps: Int32Array;
+  readonly #halted: Uint8Array;
+  readonly #current: (Example | undefined)[];
+
+  /** Creates optimizer state, EMA and (unless given) the puzzle table for `model`. */
+  constructor(model: Trm, options: TrainSessionOptions) {
+    const c = model.config;
+    this.model = model;
+    this.#totalSteps = options.totalSteps;
+    this.#rng = createRng(options.seed ?? 0);
+    this.optimizer = new AdamAtan2(model.variables, { betas: c.optim.betas, weightDecay: c.optim.weightDecay });
+    this.ema = c.optim.emaDecay === null ? null : new Ema(model.variables, c.optim.emaDecay);
+    this.puzzles = options.puzzles ?? new PuzzleEmbedding(model.spec.numPuzzleIds, c.model.hidden);
+    const B = c.optim.batchSize;
+    this.#steps = new Int32Array(B);
+    this.#halted = new Uint8Array(B).fill(1); // the initial carry is "all halted"
+    this.#current = new Array(B);
+  }
+
+  /** Learning-rate multiplier at 1-based step `s` (the same shape for both optimizers). */
+  #lr(s: number, base: number): number {
+    const o = this.model.config.optim;
+    return learningRate(s, { base, warmupSteps: o.warmupSteps, totalSteps: this.#totalSteps, minRatio: o.minLrRatio });
+  }
+
+  /** One optimizer step on the carry, refilling halted slots from `batch` (B examples). */
+  async step(batch: readonly Example[]): Promise<StepMetrics> {
+    const { model } = this, c = model.config, B = c.optim.batchSize, N = c.supervision.maxSteps;
+    if (batch.length !== B) throw new RangeError(`TrainSession.step: expected ${B} examples, got ${batch.length}`);
+    // 1. Halted slots take the next batch's row at the same index and restart from the init vectors.
+    const reset = Uint8Array.from(this.#halted);
+    for (let b = 0; b < B; b++) {
+      if (reset[b]) {
+        this.#current[b] = batch[b];
+        this.#steps[b] = 0;
+      }
+    }
+    const packed = packBatch(model.spec, this.#current as Example[]);
+    const { inputs, labels } = batchTensors(model.spec, packed);
+    const rows = tf.tensor2d(this.puzzles.gather(packed.puzzleIds), [B, c.model.hidden]);
+    const resetT = tf.tensor1d(reset, "bool");
+    const start = resetCarry(model, this.#carry, resetT);
+    this.#disposeCarry();
+    // 2. T-1 recursions without gradient, outside the tape.
+    const x0 = model.embed(inputs, rows);
+    const entering = deepRecursion(model, x0, start, c.recursion.T - 1);
+    if (entering !== start) tf.dispose([start.y, start.z]);
+    x0.dispose();
+    // 3. The last recursion with gradient; x is recomputed inside so the embeddings get gradients.
+    const rowsVar = tf.variable(rows, true);
+    let out: { carry: Carry; qHalt: tf.Tensor1D; loss: ReturnType<typeof actLoss> } | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const x = model.embed(inputs, rowsVar);
+      const carry = latentRecursion(model, x, entering, c.recursion.n);
+      const { logits, qHalt } = model.heads(carry.y);
+      const loss = actLoss(logits, qHalt, labels, c.optim.loss);
+      tf.keep(carry.y), tf.keep(carry.z), tf.keep(qHalt);
+      for (const t of [loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]) {
+        tf.keep(t);
+      }
+      out = { carry, qHalt, loss };
+      return tf.div(loss.total, B) as tf.Scalar;
+    }, [...model.variables, rowsVar]);
+    const o = out!;
+    const s = this.stepCount + 1;
+    const lr = this.#lr(s, c.optim.lr), puzzleLr = this.#lr(s, c.optim.puzzleEmbLr);
+    try {
+      const { lmLoss, qHaltLoss, stats } = o.loss;
+      const puzzleGrad = grads[rowsVar.name] ?? tf.zeros([B, c.model.hidden]);
+      const [lossV, lmV, qhV, qHaltV, countV, correctV, exactV, pgV] = await readTensors([
+        value,
+        lmLoss,
+        qHaltLoss,
+        o.qHalt,
+        stats.count,
+        stats.correct,
+        stats.exact,
+        puzzleGrad,
+      ]);
+      if (!Number.isFinite(lossV![0]!)) throw new NonFiniteLossError(s, lossV![0]!);
+      // 4. Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
+      this.optimizer.update(model.variables.map((v) => grads[v.name]), lr);
+      this.puzzles.update(packed.puzzleIds, pgV!, puzzleLr, c.optim.puzzleEmbWeightDecay);
+      this.ema?.update();
+      this.stepCount = s;
+      this.#carry = o.carry;
+      // 5. Halting (spec 3.2 step 3-4): at N_sup, or when q_halt > 0, unless exploration forbids it yet.
+      let count = 0, acc = 0, exact = 0, qAcc = 0, steps = 0;
+      for (let b = 0; b < B; b++) {
+        const st = ++this.#steps[b]!;
+        let halt = st >= N;
+        if (N > 1) {
+          halt ||= qHaltV![b]! > 0;
+          const minSteps = this.#rng.float() < c.supervision.explorationProb ? this.#rng.int(2, N) : 0;
+          halt &&= st >= minSteps;
+        }
+        this.#halted[b] = halt ? 1 : 0;
+        if (halt && countV![b]! > 0) {
+          count++;
+          acc += correctV![b]! / countV![b]!;
+          exact += exactV![b]!;
+          qAcc += (qHaltV![b]! >= 0 ? 1 : 0) === exactV![b]! ? 1 : 0;
+          steps += st;
+        }
+      }
+      const per = (v: number) => (count ? v / count : NaN);
+      return {
+        step: s,
+        lr,
+        loss: lossV![0]!,
+        lmLoss: lmV![0]! / B,
+        qHaltLoss: qhV![0]! / B,
+        count,
+        accuracy: per(acc),
+        exactAccuracy: per(exact),
+        qHaltAccuracy: per(qAcc),
+        steps: per(steps),
+      };
+    } catch (e) {
+      tf.dispose([o.carry.y, o.carry.z]);
+      throw e;
+    } finally {
+      const { loss } = o;
+      tf.dispose([inputs, labels, rows, resetT, rowsVar, value, entering.y, entering.z, o.qHalt]);
+      tf.dispose([loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]);
+      tf.dispose(Object.values(grads));
+    }
+  }
+
+  /** Bookkeeping state for checkpoints (the carry tensors are not part of it: a resumed run restarts slots). */
+  get state(): { readonly stepCount: number; readonly rng: readonly number[] } {
+    return { stepCount: this.stepCount, rng: this.#rng.state() };
+  }
+
+  /** Restores {@linkcode TrainSession.state} (all slots restart as halted). */
+  restore(state: { readonly stepCount: number; readonly rng: readonly number[] }): void {
+    this.stepCount = state.stepCount;
+    this.optimizer.step = state.stepCount;
+    this.#rng = rngFromState(state.rng);
+    this.#disposeCarry();
+    this.#halted.fill(1);
+  }
+
+  #disposeCarry(): void {
+    if (this.#carry) tf.dispose([this.#carry.y, this.#carry.z]);
+    this.#carry = null;
+  }
+
+  /** Releases optimizer moments, EMA shadows and the carry (not the model). */
+  dispose(): void {
+    this.#disposeCarry();
+    this.optimizer.dispose();
+    this.ema?.dispose();
+  }
+
+  /** Same as {@linkcode TrainSession.dispose}. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
