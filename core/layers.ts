@@ -70,7 +70,10 @@ export function swiglu(params: ParamFactory, d: number, expansion: number): SwiG
     width,
     apply: (x) =>
       tf.tidy(() => {
-        const [g, u] = tf.split(tf.matMul(x, gateUp), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+        // Split the (small) weight rather than the (large) activation: slicing an activation along
+        // its inner axis is slow on wasm, and so is the concat its gradient needs.
+        const [wg, wu] = tf.split(gateUp, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+        const g = tf.matMul(x, wg), u = tf.matMul(x, wu);
         return tf.matMul(tf.mul(tf.mul(g, tf.sigmoid(g)), u), down);
       }),
   };

@@ -18,5 +18,6 @@ export * from "./schedule.ts";
 export * from "./ema.ts";
 export * from "./puzzle_embedding.ts";
 export * from "./batch.ts";
+export * from "./halting.ts";
 export * from "./train_session.ts";
 export * from "./evaluate.ts";

@@ -15,6 +15,7 @@ import { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { type Carry, deepRecursion, latentRecursion, resetCarry } from "./recursion.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
 import { learningRate } from "./schedule.ts";
+import { shouldHalt } from "./halting.ts";
 import type { Example } from "./task.ts";
 
 /** Metrics of one training step (spec 4.5): losses per batch row, the rest over rows that halted now. */
@@ -181,16 +182,11 @@ export class TrainSession implements Disposable {
       this.ema?.update();
       this.stepCount = s;
       this.#carry = o.carry;
-      // 5. Halting (spec 3.2 step 3-4): at N_sup, or when q_halt > 0, unless exploration forbids it yet.
+      // 5. Halting (spec 3.2 steps 3-4), then metrics over the rows that halted now (spec 4.5).
       let count = 0, acc = 0, exact = 0, qAcc = 0, steps = 0;
       for (let b = 0; b < B; b++) {
         const st = ++this.#steps[b]!;
-        let halt = st >= N;
-        if (N > 1) {
-          halt ||= qHaltV![b]! > 0;
-          const minSteps = this.#rng.float() < c.supervision.explorationProb ? this.#rng.int(2, N) : 0;
-          halt &&= st >= minSteps;
-        }
+        const halt = shouldHalt(st, qHaltV![b]!, N, c.supervision.explorationProb, this.#rng);
         this.#halted[b] = halt ? 1 : 0;
         if (halt && countV![b]! > 0) {
           count++;
@@ -222,6 +218,16 @@ export class TrainSession implements Disposable {
       tf.dispose([loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]);
       tf.dispose(Object.values(grads));
     }
+  }
+
+  /** The carry (y, z) after the last step, or null before the first (read-only view; do not dispose). */
+  get carry(): Carry | null {
+    return this.#carry;
+  }
+
+  /** Supervision steps taken so far by the example in each slot (0 right after a refill). */
+  get slotSteps(): Int32Array {
+    return this.#steps.slice();
   }
 
   /** Bookkeeping state for checkpoints (the carry tensors are not part of it: a resumed run restarts slots). */

@@ -1,0 +1,32 @@
+/** Shared test helpers: leak checks and tiny configurations. */
+import * as tf from "@tensorflow/tfjs-core";
+import { assertEquals } from "@std/assert";
+import { type BackendName, initBackend, resolveConfig, type TokenMixer, type TrmConfig } from "../core/mod.ts";
+
+/** Initialises the backend named by `TRM_TEST_BACKEND` (default cpu: exact and fast for tiny models). */
+export async function testBackend(): Promise<string> {
+  return await initBackend((Deno.env.get("TRM_TEST_BACKEND") ?? "cpu") as BackendName);
+}
+
+/**
+ * Runs `fn` `warmup` times, then twice more, and requires `tf.memory().numTensors` to be unchanged
+ * across the measured runs.
+ */
+export async function assertNoLeak(fn: () => unknown | Promise<unknown>, warmup = 1): Promise<void> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const before = tf.memory().numTensors;
+  await fn();
+  await fn();
+  assertEquals(tf.memory().numTensors, before, "tensor count changed across repeated calls");
+}
+
+/** A tiny but complete config (D 16, n 2, T 2, N_sup 3) for fast tests. */
+export function tinyConfig(mixer: TokenMixer, batchSize = 4): TrmConfig {
+  return resolveConfig({
+    mixer,
+    model: { hidden: 16, puzzleEmbLen: 2 },
+    recursion: { n: 2, T: 2 },
+    supervision: { maxSteps: 3 },
+    optim: { batchSize, warmupSteps: 0, lr: 1e-2, emaDecay: 0.9 },
+  });
+}
