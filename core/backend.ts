@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // load (tfjs-core's own `register_all_gradients` uses extension-less ESM imports).
 import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
+import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
 
 /** Backends the library can run on. `auto` = a real GPU adapter when present, else wasm. */
 export type BackendName = "wasm" | "cpu" | "webgpu" | "auto";
@@ -43,5 +44,6 @@ export async function initBackend(name: BackendName): Promise<string> {
     if (!ok) throw new Error(`Backend "${target}" failed to initialise`);
   }
   await tf.ready();
+  if (target === "wasm") installWasmKernels();
   return tf.getBackend();
 }

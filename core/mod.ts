@@ -21,3 +21,7 @@ export * from "./batch.ts";
 export * from "./halting.ts";
 export * from "./train_session.ts";
 export * from "./evaluate.ts";
+export * from "./atomic_write.ts";
+export * from "./safetensors.ts";
+export * from "./checkpoint.ts";
+export * from "./kernels/wasm_batch_matmul.ts";

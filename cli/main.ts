@@ -1,0 +1,35 @@
+/**
+ * The command-line entry: `train`, `eval`, `solve`. Bad arguments exit with status 2 and one line.
+ *
+ * @module
+ */
+import { UsageError } from "./flags.ts";
+import { trainCommand } from "./train.ts";
+
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+  train: trainCommand,
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    // deno-lint-ignore no-console
+    console.error(`usage: deno task <${Object.keys(COMMANDS).join("|")}> [--help]`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    const known = e instanceof UsageError || e instanceof RangeError || e instanceof TypeError ||
+      (e instanceof Error && (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION");
+    if (known || e instanceof Deno.errors.NotFound) {
+      // deno-lint-ignore no-console
+      console.error(`error: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

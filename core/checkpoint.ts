@@ -1,0 +1,170 @@
+/**
+ * Checkpoints: a directory with `tensors.safetensors` (the EMA weights as `model/*`, and for resuming the
+ * live weights, AdamATan2 moments and the puzzle-embedding table) and `meta.json` (resolved config with
+ * the mixer's kind and options, task spec, step, RNG state, library version). Both files are written
+ * atomically; `meta.json` goes last, so a directory with a readable `meta.json` is complete.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { configToJson, resolveConfig, type TrmConfig } from "./config.ts";
+import type { TokenMixer } from "./mixer.ts";
+import { createTrm, namedVariables, type Trm } from "./model.ts";
+import { paramName } from "./params.ts";
+import { PuzzleEmbedding } from "./puzzle_embedding.ts";
+import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
+import type { TaskSpec } from "./task.ts";
+import type { TrainSession } from "./train_session.ts";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
+
+/** Library version written into checkpoints. */
+export const VERSION = "0.1.0";
+
+/** The JSON half of a checkpoint. */
+export interface CheckpointMeta {
+  /** Format tag. */
+  readonly format: "recursive-trm-checkpoint/1";
+  /** Library version that wrote it. */
+  readonly version: string;
+  /** Preset name, if any. */
+  readonly preset: string | null;
+  /** The task spec the model was built for. */
+  readonly taskSpec: TaskSpec;
+  /** Resolved config (the mixer as `{ kind, options }`). */
+  readonly config: Record<string, unknown>;
+  /** Seed of the run. */
+  readonly seed: number;
+  /** Optimizer steps taken. */
+  readonly step: number;
+  /** Session RNG state. */
+  readonly rng: readonly number[];
+  /** Whether `model/*` holds EMA weights. */
+  readonly ema: boolean;
+}
+
+/** What to save. */
+export interface SaveCheckpointOptions {
+  /** Preset name, if any. */
+  readonly preset?: string | null;
+  /** The task spec. */
+  readonly taskSpec: TaskSpec;
+  /** The resolved config. */
+  readonly config: TrmConfig;
+  /** The training session (model, EMA, optimizer, puzzle table). */
+  readonly session: TrainSession;
+  /** Seed of the run. */
+  readonly seed: number;
+}
+
+async function values(vars: readonly tf.Variable[], names: readonly string[], prefix: string, out: Record<string, { shape: number[]; data: Float32Array }>): Promise<void> {
+  for (let i = 0; i < vars.length; i++) {
+    out[`${prefix}${names[i]}`] = { shape: vars[i]!.shape, data: (await vars[i]!.data()) as Float32Array };
+  }
+}
+
+/**
+ * Writes a checkpoint directory and returns its path.
+ *
+ * @example
+ * ```ts
+ * import { createTrm, initBackend, loadCheckpoint, resolveConfig, saveCheckpoint, TrainSession } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * const spec = { name: "t", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 };
+ * const config = resolveConfig({ mixer: mlpMixer(), model: { hidden: 8, puzzleEmbLen: 1 }, optim: { batchSize: 2 } });
+ * using model = createTrm(spec, config);
+ * using session = new TrainSession(model, { totalSteps: 1 });
+ * const dir = await saveCheckpoint(`${await Deno.makeTempDir()}/ckpt`, { taskSpec: spec, config, session, seed: 0 });
+ * const loaded = await loadCheckpoint(dir, () => mlpMixer());
+ * if (loaded.meta.step !== 0) throw new Error("step");
+ * loaded.model.dispose();
+ * ```
+ */
+export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<string> {
+  const { session, config } = options, model = session.model;
+  await Deno.mkdir(dir, { recursive: true });
+  const names = model.variables.map((v) => paramName(v.name));
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const ema = session.ema;
+  await values(ema ? ema.shadows : model.variables, names, "model/", tensors);
+  await values([model.init.y as tf.Variable, model.init.z as tf.Variable], ["y_init", "z_init"], "model/", tensors);
+  if (ema) await values(model.variables, names, "live/", tensors);
+  await values(session.optimizer.moments.m, names, "adam/m/", tensors);
+  await values(session.optimizer.moments.v, names, "adam/v/", tensors);
+  tensors["puzzle_emb"] = { shape: [session.puzzles.rows, session.puzzles.dim], data: session.puzzles.weights };
+  await writeFileAtomic(`${dir}/tensors.safetensors`, encodeSafetensors(tensors, { format: "recursive-trm" }));
+  const meta: CheckpointMeta = {
+    format: "recursive-trm-checkpoint/1",
+    version: VERSION,
+    preset: options.preset ?? null,
+    taskSpec: options.taskSpec,
+    config: configToJson(config),
+    seed: options.seed,
+    step: session.stepCount,
+    rng: session.state.rng,
+    ema: ema !== null,
+  };
+  await writeJsonAtomic(`${dir}/meta.json`, meta);
+  return dir;
+}
+
+/** A loaded checkpoint: a model holding the saved (EMA) weights, the puzzle table and the metadata. */
+export interface LoadedCheckpoint {
+  /** Metadata. */
+  readonly meta: CheckpointMeta;
+  /** The resolved config (mixer rebuilt by the caller's factory). */
+  readonly config: TrmConfig;
+  /** A new model with the `model/*` weights (caller disposes). */
+  readonly model: Trm;
+  /** The puzzle-embedding table. */
+  readonly puzzles: PuzzleEmbedding;
+  /** Every stored tensor, for resuming (`live/*`, `adam/*`). */
+  readonly tensors: Map<string, StoredTensor>;
+}
+
+/**
+ * Loads a checkpoint directory. `mixer(kind, options)` rebuilds the token-mixer plugin (the core never
+ * imports plugins). Throws a clear error when a file is missing, malformed or does not fit the config.
+ */
+export async function loadCheckpoint(
+  dir: string,
+  mixer: (kind: string, options: Readonly<Record<string, unknown>>) => TokenMixer,
+): Promise<LoadedCheckpoint> {
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
+  } catch (e) {
+    throw new Error(`${dir}/meta.json: not a readable checkpoint (${(e as Error).message})`);
+  }
+  if (meta.format !== "recursive-trm-checkpoint/1") {
+    throw new Error(`${dir}/meta.json: unknown format ${JSON.stringify(meta.format)}`);
+  }
+  const raw = meta.config as unknown as TrmConfig & { mixer: { kind: string; options: Record<string, unknown> } };
+  const config = resolveConfig({ ...raw, mixer: mixer(raw.mixer.kind, raw.mixer.options) });
+  const file = `${dir}/tensors.safetensors`;
+  const { tensors } = decodeSafetensors(await Deno.readFile(file), file);
+  const model = createTrm(meta.taskSpec, config);
+  try {
+    for (const [name, v] of namedVariables(model)) {
+      const t = tensors.get(`model/${name}`);
+      if (!t) throw new Error(`${file}: missing tensor "model/${name}" required by the config`);
+      if (t.shape.join() !== v.shape.join()) {
+        throw new Error(`${file}: tensor "model/${name}" has shape [${t.shape}], the config needs [${v.shape}]`);
+      }
+      v.assign(tf.tensor(t.data as Float32Array, v.shape));
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const table = tensors.get("puzzle_emb");
+  const puzzles = new PuzzleEmbedding(meta.taskSpec.numPuzzleIds, config.model.hidden);
+  if (table) {
+    if (table.data.length !== puzzles.weights.length) {
+      model.dispose();
+      throw new Error(`${file}: puzzle_emb has ${table.data.length} values, expected ${puzzles.weights.length}`);
+    }
+    puzzles.weights.set(table.data as Float32Array);
+  }
+  return { meta, config, model, puzzles, tensors };
+}

@@ -1,0 +1,117 @@
+/**
+ * Sudoku as a TRM task (spec 6.2): cell value v (0 blank, 1..N digits) becomes token v + 1, so PAD = 0
+ * is unused, blank = 1 and digits are 2..N+1; V = N + 2, L = N * N. Every label cell is supervised.
+ *
+ * @module
+ */
+import { type Example, exactScore, type Score, type Task, type TaskSpec } from "@recursive/trm/core";
+
+/** Box shape: an N x N grid with N = boxRows * boxCols (2x2 -> 4x4, 2x3 -> 6x6, 3x3 -> 9x9). */
+export interface SudokuShape {
+  /** Rows per box (= number of box columns across the grid... i.e. the height of a box). */
+  readonly boxRows: number;
+  /** Columns per box. */
+  readonly boxCols: number;
+}
+
+/** A puzzle (0 = blank) and, where known, its solution; both row-major N x N. */
+export interface SudokuPuzzle extends SudokuShape {
+  /** Givens, 0 for blanks. */
+  readonly puzzle: Uint8Array;
+  /** The complete solution. */
+  readonly solution?: Uint8Array;
+}
+
+/** The Sudoku task plugin. */
+export interface SudokuTask extends Task<SudokuPuzzle> {
+  /** The box shape. */
+  readonly shape: SudokuShape;
+  /** Exact match of all cells (the reference's metric). */
+  score(predicted: Int32Array, example: Example): Score;
+}
+
+/** Side length N of a shape. */
+export function sudokuSize(shape: SudokuShape): number {
+  return shape.boxRows * shape.boxCols;
+}
+
+function checkShape(shape: SudokuShape): void {
+  const { boxRows: r, boxCols: c } = shape;
+  if (!(Number.isInteger(r) && Number.isInteger(c) && r >= 1 && c >= 1 && r * c >= 2 && r * c <= 16)) {
+    throw new RangeError(`sudoku: expected box sizes with 2 <= boxRows * boxCols <= 16, got ${r}x${c}`);
+  }
+}
+
+/**
+ * The task for boxes of `boxRows x boxCols` (default 3x3, classic 9x9).
+ *
+ * @example
+ * ```ts
+ * import { sudokuTask } from "@recursive/trm/tasks/sudoku";
+ * const task = sudokuTask({ boxRows: 2, boxCols: 2 });
+ * const ex = task.encode({ boxRows: 2, boxCols: 2, puzzle: new Uint8Array(16), solution: new Uint8Array(16).fill(1) });
+ * if (task.spec.vocabSize !== 6 || ex.input[0] !== 1 || ex.label[0] !== 2) throw new Error("tokens");
+ * ```
+ */
+export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
+  const s: SudokuShape = { boxRows: shape.boxRows ?? 3, boxCols: shape.boxCols ?? 3 };
+  checkShape(s);
+  const N = sudokuSize(s);
+  const spec: TaskSpec = { name: "sudoku", vocabSize: N + 2, seqLen: N * N, numPuzzleIds: 1 };
+  return {
+    spec,
+    shape: s,
+    encode: (p) => {
+      if (p.boxRows !== s.boxRows || p.boxCols !== s.boxCols) {
+        throw new RangeError(`sudoku: expected a ${s.boxRows}x${s.boxCols}-box puzzle, got ${p.boxRows}x${p.boxCols}`);
+      }
+      const input = Int32Array.from(p.puzzle, (v) => v + 1);
+      // Without a solution the label is the input itself (used when solving, never for training).
+      const label = Int32Array.from(p.solution ?? p.puzzle, (v) => v + 1);
+      return { input, label, puzzleId: 0 };
+    },
+    decode: (tokens) => ({ ...s, puzzle: Uint8Array.from(tokens, (t) => Math.max(0, Math.min(N, t - 1))) }),
+    score: exactScore,
+  };
+}
+
+/**
+ * True when `grid` is a complete, valid Sudoku of `shape` (every row, column and box holds 1..N once).
+ *
+ * @example
+ * ```ts
+ * import { isValidSolution } from "@recursive/trm/tasks/sudoku";
+ * const g = Uint8Array.from([1, 2, 3, 4, 3, 4, 1, 2, 2, 1, 4, 3, 4, 3, 2, 1]);
+ * if (!isValidSolution(g, { boxRows: 2, boxCols: 2 })) throw new Error("valid");
+ * ```
+ */
+export function isValidSolution(grid: Uint8Array, shape: SudokuShape): boolean {
+  const N = sudokuSize(shape);
+  if (grid.length !== N * N) return false;
+  const full = (1 << (N + 1)) - 2;
+  for (let i = 0; i < N; i++) {
+    let row = 0, col = 0, box = 0;
+    const br = Math.floor(i / (N / shape.boxCols)) * shape.boxRows;
+    const bc = (i % (N / shape.boxCols)) * shape.boxCols;
+    for (let j = 0; j < N; j++) {
+      row |= 1 << grid[i * N + j]!;
+      col |= 1 << grid[j * N + i]!;
+      box |= 1 << grid[(br + Math.floor(j / shape.boxCols)) * N + bc + (j % shape.boxCols)]!;
+    }
+    if (row !== full || col !== full || box !== full) return false;
+  }
+  return true;
+}
+
+/**
+ * True when every given of `puzzle` agrees with `solution`.
+ *
+ * @example
+ * ```ts
+ * import { isConsistentWith } from "@recursive/trm/tasks/sudoku";
+ * if (!isConsistentWith(Uint8Array.from([0, 2]), Uint8Array.from([1, 2]))) throw new Error("consistent");
+ * ```
+ */
+export function isConsistentWith(puzzle: Uint8Array, solution: Uint8Array): boolean {
+  return puzzle.length === solution.length && puzzle.every((v, i) => v === 0 || v === solution[i]);
+}
