@@ -12,6 +12,7 @@ import {
   sudokuTestSource,
   sudokuTrainSource,
 } from "../tasks/sudoku/mod.ts";
+import { sudokuShuffle } from "../augment/mod.ts";
 import { UsageError } from "./flags.ts";
 
 /** Training and held-out data of a run. */
@@ -63,7 +64,8 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
     const n = t.boxRows * t.boxCols;
     return {
       spec: task.spec,
-      train: sudokuTrainSource(task, train, { seed: o.seed }),
+      // Training augmentation on the fly (the reference precomputed 1000 shuffles per puzzle).
+      train: sudokuTrainSource(task, train, { seed: o.seed, augment: sudokuShuffle(shape) }),
       test: sudokuTestSource(task, test),
       describe: `${n}x${n} Sudoku (${origin}): ${train.length} train / ${test.length} held-out puzzles`,
     };
