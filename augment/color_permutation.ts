@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Rng } from "../core/rng.ts";
 import type { Augmentation, Grid } from "./types.ts";
 
 /** Parameters of {@linkcode colorPermutation}: `map[c]` is the new value of `c`. */
@@ -35,7 +34,9 @@ export function applyColorMap(grid: Grid, map: Uint8Array): Grid {
   const out = new Uint8Array(grid.data.length);
   for (let i = 0; i < out.length; i++) {
     const v = map[grid.data[i]!];
-    if (v === undefined) throw new RangeError(`applyColorMap: value ${grid.data[i]} outside the map (0..${map.length - 1})`);
+    if (v === undefined) {
+      throw new RangeError(`applyColorMap: value ${grid.data[i]} outside the map (0..${map.length - 1})`);
+    }
     out[i] = v;
   }
   return { height: grid.height, width: grid.width, data: out };
@@ -67,7 +68,9 @@ export function invertColorMap(map: Uint8Array): Uint8Array {
  * if (p.map[0] !== 0 || [...p.map].sort().join() !== "0,1,2,3,4,5,6,7,8,9") throw new Error("bijection fixing 0");
  * ```
  */
-export function colorPermutation(options: ColorPermutationOptions = {}): Augmentation<ColorPermutationParams> {
+export function colorPermutation(
+  options: ColorPermutationOptions = {},
+): Augmentation<ColorPermutationParams> {
   const colors = options.colors ?? 10, fixed = new Set(options.fixed ?? [0]);
   if (!(Number.isInteger(colors) && colors >= 1 && colors <= 256)) {
     throw new RangeError(`colorPermutation: colors must be an integer in 1..256, got ${colors}`);

@@ -60,13 +60,33 @@ export function applyDihedral(grid: Grid, t: DihedralId): Grid {
       // Source (r, c) of output (i, j), as spec 6.5's table.
       let r: number, c: number;
       switch (t) {
-        case 1: r = j; c = W - 1 - i; break;
-        case 2: r = H - 1 - i; c = W - 1 - j; break;
-        case 3: r = H - 1 - j; c = i; break;
-        case 4: r = i; c = W - 1 - j; break;
-        case 5: r = H - 1 - i; c = j; break;
-        case 6: r = j; c = i; break;
-        default: r = H - 1 - j; c = W - 1 - i;
+        case 1:
+          r = j;
+          c = W - 1 - i;
+          break;
+        case 2:
+          r = H - 1 - i;
+          c = W - 1 - j;
+          break;
+        case 3:
+          r = H - 1 - j;
+          c = i;
+          break;
+        case 4:
+          r = i;
+          c = W - 1 - j;
+          break;
+        case 5:
+          r = H - 1 - i;
+          c = j;
+          break;
+        case 6:
+          r = j;
+          c = i;
+          break;
+        default:
+          r = H - 1 - j;
+          c = W - 1 - i;
       }
       out[k] = a[r * W + c]!;
     }

@@ -77,13 +77,19 @@ export interface DistinctOptions {
  * if (found.length !== 35) throw new Error(`${found.length}`);
  * ```
  */
-export function distinctAugmentations<P>(pairs: readonly Pair[], aug: Augmentation<P>, options: DistinctOptions): P[] {
+export function distinctAugmentations<P>(
+  pairs: readonly Pair[],
+  aug: Augmentation<P>,
+  options: DistinctOptions,
+): P[] {
   const seen = new Set([taskHash(pairs)]);
   const out: P[] = [];
   const attempts = options.maxAttempts ?? 5 * options.count;
   for (let a = 0; a < attempts && out.length < options.count; a++) {
     const p = aug.sample(options.rng);
-    const h = taskHash(pairs.map((pair) => ({ input: aug.apply(pair.input, p), output: aug.apply(pair.output, p) })));
+    const h = taskHash(
+      pairs.map((pair) => ({ input: aug.apply(pair.input, p), output: aug.apply(pair.output, p) })),
+    );
     if (seen.has(h)) continue;
     seen.add(h);
     out.push(p);

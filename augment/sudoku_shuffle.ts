@@ -42,13 +42,17 @@ function shuffled(rng: Rng, n: number): number[] {
 /** Permutes `groups` blocks of `size` lines, and the lines inside each block independently. */
 function blockPermutation(rng: Rng, groups: number, size: number): Int32Array {
   const out = new Int32Array(groups * size);
-  shuffled(rng, groups).forEach((g, gi) => shuffled(rng, size).forEach((r, ri) => (out[gi * size + ri] = g * size + r)));
+  shuffled(rng, groups).forEach((g, gi) =>
+    shuffled(rng, size).forEach((r, ri) => (out[gi * size + ri] = g * size + r))
+  );
   return out;
 }
 
 function transposeGrid(g: Grid): Grid {
   const out = new Uint8Array(g.data.length);
-  for (let i = 0; i < g.height; i++) for (let j = 0; j < g.width; j++) out[j * g.height + i] = g.data[i * g.width + j]!;
+  for (let i = 0; i < g.height; i++) {
+    for (let j = 0; j < g.width; j++) out[j * g.height + i] = g.data[i * g.width + j]!;
+  }
   return { height: g.width, width: g.height, data: out };
 }
 
@@ -83,7 +87,9 @@ function inversePerm(p: Int32Array): Int32Array {
 export function sudokuShuffle(options: SudokuShuffleOptions = {}): Augmentation<SudokuShuffleParams> {
   const br = options.boxRows ?? 3, bc = options.boxCols ?? 3, N = br * bc;
   const check = (g: Grid) => {
-    if (g.height !== N || g.width !== N) throw new RangeError(`sudokuShuffle: expected a ${N}x${N} grid, got ${g.height}x${g.width}`);
+    if (g.height !== N || g.width !== N) {
+      throw new RangeError(`sudokuShuffle: expected a ${N}x${N} grid, got ${g.height}x${g.width}`);
+    }
   };
   return {
     name: "sudoku-shuffle",
@@ -91,7 +97,12 @@ export function sudokuShuffle(options: SudokuShuffleOptions = {}): Augmentation<
       const digits = Uint8Array.from([0, ...shuffled(rng, N).map((d) => d + 1)]);
       const transpose = br === bc && rng.int(0, 1) === 1;
       // Bands are groups of boxRows rows; stacks are groups of boxCols columns.
-      return { digits, transpose, rowPerm: blockPermutation(rng, N / br, br), colPerm: blockPermutation(rng, N / bc, bc) };
+      return {
+        digits,
+        transpose,
+        rowPerm: blockPermutation(rng, N / br, br),
+        colPerm: blockPermutation(rng, N / bc, bc),
+      };
     },
     apply: (grid, p) => {
       check(grid);
@@ -100,7 +111,11 @@ export function sudokuShuffle(options: SudokuShuffleOptions = {}): Augmentation<
     },
     invert: (grid, p) => {
       check(grid);
-      const g = permuteLines(applyColorMap(grid, invertColorMap(p.digits)), inversePerm(p.rowPerm), inversePerm(p.colPerm));
+      const g = permuteLines(
+        applyColorMap(grid, invertColorMap(p.digits)),
+        inversePerm(p.rowPerm),
+        inversePerm(p.colPerm),
+      );
       return p.transpose ? transposeGrid(g) : g;
     },
   };

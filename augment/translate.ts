@@ -29,8 +29,11 @@ export interface TranslateParams {
  * ```
  */
 export function sampleTranslation(rng: Rng, pair: Pair, canvas = 30): TranslateParams {
-  const h = Math.max(pair.input.height, pair.output.height), w = Math.max(pair.input.width, pair.output.width);
-  if (h > canvas || w > canvas) throw new RangeError(`sampleTranslation: a ${h}x${w} pair does not fit a ${canvas}x${canvas} canvas`);
+  const h = Math.max(pair.input.height, pair.output.height),
+    w = Math.max(pair.input.width, pair.output.width);
+  if (h > canvas || w > canvas) {
+    throw new RangeError(`sampleTranslation: a ${h}x${w} pair does not fit a ${canvas}x${canvas} canvas`);
+  }
   return { row: rng.int(0, canvas - h), col: rng.int(0, canvas - w) };
 }
 
@@ -46,7 +49,9 @@ export function sampleTranslation(rng: Rng, pair: Pair, canvas = 30): TranslateP
  */
 export function placeOnCanvas(grid: Grid, at: TranslateParams, canvas = 30, fill = 0): Grid {
   if (at.row < 0 || at.col < 0 || at.row + grid.height > canvas || at.col + grid.width > canvas) {
-    throw new RangeError(`placeOnCanvas: a ${grid.height}x${grid.width} grid at (${at.row}, ${at.col}) leaves the ${canvas}x${canvas} canvas`);
+    throw new RangeError(
+      `placeOnCanvas: a ${grid.height}x${grid.width} grid at (${at.row}, ${at.col}) leaves the ${canvas}x${canvas} canvas`,
+    );
   }
   const out = new Uint8Array(canvas * canvas).fill(fill);
   for (let r = 0; r < grid.height; r++) {

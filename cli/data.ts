@@ -51,12 +51,20 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
       train = await loadSudokuCsv(o.data, shape);
       const testPath = o.data.replace(/[^/]*$/, "test.csv");
       test = testPath !== o.data && await exists(testPath)
-        ? await loadSudokuCsv(testPath, { ...shape, seed: o.seed, ...(o.testSize ? { limit: o.testSize } : {}) })
+        ? await loadSudokuCsv(testPath, {
+          ...shape,
+          seed: o.seed,
+          ...(o.testSize ? { limit: o.testSize } : {}),
+        })
         : train.splice(0, Math.min(o.testSize, Math.floor(train.length / 10)));
       origin = o.data;
     } else {
       // Generated puzzles are distinct by givens, so the held-out set shares no puzzle with training.
-      const all = generateSudokuSet(o.seed, o.trainSize + o.testSize, { ...shape, blanks: t.minBlanks, minBlanks: t.minBlanks });
+      const all = generateSudokuSet(o.seed, o.trainSize + o.testSize, {
+        ...shape,
+        blanks: t.minBlanks,
+        minBlanks: t.minBlanks,
+      });
       test = all.slice(0, o.testSize);
       train = all.slice(o.testSize);
       origin = "generated";

@@ -90,7 +90,11 @@ export function numberFlag(flags: Record<string, unknown>, name: string): number
 /** Looks up a preset by name, or throws a {@linkcode UsageError} listing the choices. */
 export function presetByName(name: string): Preset {
   const make = PRESETS[name];
-  if (!make) throw new UsageError(`--preset: unknown preset "${name}"; choose one of ${Object.keys(PRESETS).join(", ")}`);
+  if (!make) {
+    throw new UsageError(
+      `--preset: unknown preset "${name}"; choose one of ${Object.keys(PRESETS).join(", ")}`,
+    );
+  }
   return make();
 }
 
@@ -119,7 +123,11 @@ export function configFromFlags(preset: Preset, flags: Record<string, unknown>):
   const heads = numberFlag(flags, "heads");
   if (flags.mixer !== undefined) {
     const make = MIXERS[flags.mixer as keyof typeof MIXERS];
-    if (!make) throw new UsageError(`--mixer: expected one of ${Object.keys(MIXERS).join(", ")}, got "${String(flags.mixer)}"`);
+    if (!make) {
+      throw new UsageError(
+        `--mixer: expected one of ${Object.keys(MIXERS).join(", ")}, got "${String(flags.mixer)}"`,
+      );
+    }
     mixer = make(heads);
   } else if (heads !== undefined && mixer.kind === "attention") {
     mixer = attention({ ...(mixer.options as object), heads });

@@ -14,7 +14,14 @@ import {
   resolveConfig,
   TrainSession,
 } from "../core/mod.ts";
-import { configFromFlags, numberFlag, PRESETS, presetByName, TRAIN_STRING_FLAGS, UsageError } from "./flags.ts";
+import {
+  configFromFlags,
+  numberFlag,
+  presetByName,
+  PRESETS,
+  TRAIN_STRING_FLAGS,
+  UsageError,
+} from "./flags.ts";
 import { prepareData } from "./data.ts";
 import { Progress } from "./progress.ts";
 import { saveCheckpoint } from "../core/mod.ts";
@@ -44,7 +51,11 @@ Model and optimisation (defaults: the preset's; the paper's values for the paper
 
 /** Runs the train command; returns the process exit code. */
 export async function trainCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseArgs(argv, { string: TRAIN_STRING_FLAGS, boolean: ["help", "quiet"], alias: { h: "help" } });
+  const flags = parseArgs(argv, {
+    string: TRAIN_STRING_FLAGS,
+    boolean: ["help", "quiet"],
+    alias: { h: "help" },
+  });
   if (flags.help) {
     // deno-lint-ignore no-console
     console.log(HELP);
@@ -71,18 +82,32 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     trainSize: numberFlag(flags, "train-size") ?? preset.trainSize,
     testSize: numberFlag(flags, "test-size") ?? preset.testSize,
   });
-  const out = (flags.out as string | undefined) ?? `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  const out = (flags.out as string | undefined) ??
+    `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`;
   await Deno.mkdir(out, { recursive: true });
   const metricsFile = await Deno.open(`${out}/metrics.jsonl`, { create: true, append: true });
   const enc = new TextEncoder();
-  const logJson = (record: Record<string, unknown>) => metricsFile.writeSync(enc.encode(JSON.stringify(record) + "\n"));
+  const logJson = (record: Record<string, unknown>) =>
+    metricsFile.writeSync(enc.encode(JSON.stringify(record) + "\n"));
 
   using model = createTrm(data.spec, config, { seed });
   using session = new TrainSession(model, { totalSteps: steps, seed });
   const params = model.variables.reduce((n, v) => n + v.size, 0);
-  say(`${preset.name}: ${data.describe}; ${params.toLocaleString("en")} parameters; backend ${backend}; ` +
-    `puzzle table ${(session.puzzles.bytes / 2 ** 20).toFixed(1)} MiB; ${steps} steps of batch ${config.optim.batchSize}`);
-  logJson({ event: "start", preset: preset.name, backend, params, config: configToJson(config), seed, steps });
+  say(
+    `${preset.name}: ${data.describe}; ${params.toLocaleString("en")} parameters; backend ${backend}; ` +
+      `puzzle table ${
+        (session.puzzles.bytes / 2 ** 20).toFixed(1)
+      } MiB; ${steps} steps of batch ${config.optim.batchSize}`,
+  );
+  logJson({
+    event: "start",
+    preset: preset.name,
+    backend,
+    params,
+    config: configToJson(config),
+    seed,
+    steps,
+  });
 
   const evalEvery = numberFlag(flags, "eval-every") ?? 0;
   const evalLimit = numberFlag(flags, "eval-limit");
@@ -95,20 +120,47 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       const m = await session.step(data.train.batch(s, config.optim.batchSize));
       logJson({ event: "step", ...m });
       if (!quiet) {
-        const acc = Number.isNaN(m.exactAccuracy) ? "" : ` exact ${m.exactAccuracy.toFixed(3)} halt@${m.steps.toFixed(1)}`;
-        progress.update(m.step, `loss ${m.loss.toFixed(4)} acc ${Number.isNaN(m.accuracy) ? "-" : m.accuracy.toFixed(3)}${acc}`);
+        const acc = Number.isNaN(m.exactAccuracy)
+          ? ""
+          : ` exact ${m.exactAccuracy.toFixed(3)} halt@${m.steps.toFixed(1)}`;
+        progress.update(
+          m.step,
+          `loss ${m.loss.toFixed(4)} acc ${Number.isNaN(m.accuracy) ? "-" : m.accuracy.toFixed(3)}${acc}`,
+        );
       }
       if (evalEvery > 0 && m.step % evalEvery === 0 && m.step < steps) {
         const r = await heldOut();
-        logJson({ event: "eval", step: m.step, exactAccuracy: r.exactAccuracy, accuracy: r.accuracy, count: r.count });
+        logJson({
+          event: "eval",
+          step: m.step,
+          exactAccuracy: r.exactAccuracy,
+          accuracy: r.accuracy,
+          count: r.count,
+        });
         say(`eval @${m.step}: held-out exact ${(100 * r.exactAccuracy).toFixed(2)}% (${r.count} puzzles)`);
       }
     }
     const r = await heldOut();
     const seconds = (performance.now() - started) / 1000;
-    logJson({ event: "eval", step: session.stepCount, exactAccuracy: r.exactAccuracy, accuracy: r.accuracy, count: r.count });
-    const checkpoint = await saveCheckpoint(`${out}/checkpoint`, { preset: preset.name, taskSpec: data.spec, config, session, seed });
-    say(`held-out exact accuracy ${(100 * r.exactAccuracy).toFixed(2)}% on ${r.count} puzzles; checkpoint ${checkpoint}`);
+    logJson({
+      event: "eval",
+      step: session.stepCount,
+      exactAccuracy: r.exactAccuracy,
+      accuracy: r.accuracy,
+      count: r.count,
+    });
+    const checkpoint = await saveCheckpoint(`${out}/checkpoint`, {
+      preset: preset.name,
+      taskSpec: data.spec,
+      config,
+      session,
+      seed,
+    });
+    say(
+      `held-out exact accuracy ${
+        (100 * r.exactAccuracy).toFixed(2)
+      }% on ${r.count} puzzles; checkpoint ${checkpoint}`,
+    );
     // deno-lint-ignore no-console
     console.log(JSON.stringify({
       task: data.spec.name,

@@ -40,7 +40,9 @@ export function packBatch(spec: TaskSpec, examples: readonly Example[]): PackedB
     for (let i = 0; i < L; i++) {
       const t = ex.input[i]!;
       if (!(t >= 0 && t < spec.vocabSize)) {
-        throw new RangeError(`${spec.name} example ${b}: input token ${t} at ${i} outside 0..${spec.vocabSize - 1}`);
+        throw new RangeError(
+          `${spec.name} example ${b}: input token ${t} at ${i} outside 0..${spec.vocabSize - 1}`,
+        );
       }
     }
     inputs.set(ex.input, b * L);
@@ -51,7 +53,10 @@ export function packBatch(spec: TaskSpec, examples: readonly Example[]): PackedB
 }
 
 /** Input and label tensors of a packed batch: [B, L] int32 each. Caller owns them. */
-export function batchTensors(spec: TaskSpec, packed: PackedBatch): { inputs: tf.Tensor2D; labels: tf.Tensor2D } {
+export function batchTensors(
+  spec: TaskSpec,
+  packed: PackedBatch,
+): { inputs: tf.Tensor2D; labels: tf.Tensor2D } {
   const B = packed.puzzleIds.length, L = spec.seqLen;
   return {
     inputs: tf.tensor2d(packed.inputs, [B, L], "int32"),

@@ -56,7 +56,12 @@ export interface SaveCheckpointOptions {
   readonly seed: number;
 }
 
-async function values(vars: readonly tf.Variable[], names: readonly string[], prefix: string, out: Record<string, { shape: number[]; data: Float32Array }>): Promise<void> {
+async function values(
+  vars: readonly tf.Variable[],
+  names: readonly string[],
+  prefix: string,
+  out: Record<string, { shape: number[]; data: Float32Array }>,
+): Promise<void> {
   for (let i = 0; i < vars.length; i++) {
     out[`${prefix}${names[i]}`] = { shape: vars[i]!.shape, data: (await vars[i]!.data()) as Float32Array };
   }
@@ -87,12 +92,23 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   const ema = session.ema;
   await values(ema ? ema.shadows : model.variables, names, "model/", tensors);
-  await values([model.init.y as tf.Variable, model.init.z as tf.Variable], ["y_init", "z_init"], "model/", tensors);
+  await values(
+    [model.init.y as tf.Variable, model.init.z as tf.Variable],
+    ["y_init", "z_init"],
+    "model/",
+    tensors,
+  );
   if (ema) await values(model.variables, names, "live/", tensors);
   await values(session.optimizer.moments.m, names, "adam/m/", tensors);
   await values(session.optimizer.moments.v, names, "adam/v/", tensors);
-  tensors["puzzle_emb"] = { shape: [session.puzzles.rows, session.puzzles.dim], data: session.puzzles.weights };
-  await writeFileAtomic(`${dir}/tensors.safetensors`, encodeSafetensors(tensors, { format: "recursive-trm" }));
+  tensors["puzzle_emb"] = {
+    shape: [session.puzzles.rows, session.puzzles.dim],
+    data: session.puzzles.weights,
+  };
+  await writeFileAtomic(
+    `${dir}/tensors.safetensors`,
+    encodeSafetensors(tensors, { format: "recursive-trm" }),
+  );
   const meta: CheckpointMeta = {
     format: "recursive-trm-checkpoint/1",
     version: VERSION,
@@ -139,7 +155,9 @@ export async function loadCheckpoint(
   if (meta.format !== "recursive-trm-checkpoint/1") {
     throw new Error(`${dir}/meta.json: unknown format ${JSON.stringify(meta.format)}`);
   }
-  const raw = meta.config as unknown as TrmConfig & { mixer: { kind: string; options: Record<string, unknown> } };
+  const raw = meta.config as unknown as TrmConfig & {
+    mixer: { kind: string; options: Record<string, unknown> };
+  };
   const config = resolveConfig({ ...raw, mixer: mixer(raw.mixer.kind, raw.mixer.options) });
   const file = `${dir}/tensors.safetensors`;
   const { tensors } = decodeSafetensors(await Deno.readFile(file), file);
@@ -149,7 +167,9 @@ export async function loadCheckpoint(
       const t = tensors.get(`model/${name}`);
       if (!t) throw new Error(`${file}: missing tensor "model/${name}" required by the config`);
       if (t.shape.join() !== v.shape.join()) {
-        throw new Error(`${file}: tensor "model/${name}" has shape [${t.shape}], the config needs [${v.shape}]`);
+        throw new Error(
+          `${file}: tensor "model/${name}" has shape [${t.shape}], the config needs [${v.shape}]`,
+        );
       }
       v.assign(tf.tensor(t.data as Float32Array, v.shape));
     }
@@ -162,7 +182,9 @@ export async function loadCheckpoint(
   if (table) {
     if (table.data.length !== puzzles.weights.length) {
       model.dispose();
-      throw new Error(`${file}: puzzle_emb has ${table.data.length} values, expected ${puzzles.weights.length}`);
+      throw new Error(
+        `${file}: puzzle_emb has ${table.data.length} values, expected ${puzzles.weights.length}`,
+      );
     }
     puzzles.weights.set(table.data as Float32Array);
   }

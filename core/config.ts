@@ -139,16 +139,31 @@ export function resolveConfig(input: TrmConfigInput): TrmConfig {
   check(isPosInt(r.n), "recursion.n", "a positive integer", r.n);
   check(isPosInt(r.T), "recursion.T", "a positive integer", r.T);
   check(isPosInt(s.maxSteps), "supervision.maxSteps", "a positive integer", s.maxSteps);
-  check(s.explorationProb >= 0 && s.explorationProb <= 1, "supervision.explorationProb", "in [0, 1]", s.explorationProb);
+  check(
+    s.explorationProb >= 0 && s.explorationProb <= 1,
+    "supervision.explorationProb",
+    "in [0, 1]",
+    s.explorationProb,
+  );
   check(isPosInt(o.batchSize), "optim.batchSize", "a positive integer", o.batchSize);
   check(o.lr >= 0, "optim.lr", ">= 0", o.lr);
-  check(Number.isInteger(o.warmupSteps) && o.warmupSteps >= 0, "optim.warmupSteps", "an integer >= 0", o.warmupSteps);
+  check(
+    Number.isInteger(o.warmupSteps) && o.warmupSteps >= 0,
+    "optim.warmupSteps",
+    "an integer >= 0",
+    o.warmupSteps,
+  );
   check(o.minLrRatio >= 0 && o.minLrRatio <= 1, "optim.minLrRatio", "in [0, 1]", o.minLrRatio);
   check(o.betas.every((b) => b >= 0 && b < 1), "optim.betas", "two numbers in [0, 1)", o.betas);
   check(o.weightDecay >= 0, "optim.weightDecay", ">= 0", o.weightDecay);
   check(o.puzzleEmbLr >= 0, "optim.puzzleEmbLr", ">= 0", o.puzzleEmbLr);
   check(o.puzzleEmbWeightDecay >= 0, "optim.puzzleEmbWeightDecay", ">= 0", o.puzzleEmbWeightDecay);
-  check(o.emaDecay === null || (o.emaDecay >= 0 && o.emaDecay < 1), "optim.emaDecay", "null or in [0, 1)", o.emaDecay);
+  check(
+    o.emaDecay === null || (o.emaDecay >= 0 && o.emaDecay < 1),
+    "optim.emaDecay",
+    "null or in [0, 1)",
+    o.emaDecay,
+  );
   check(o.loss === "stablemax" || o.loss === "softmax", "optim.loss", '"stablemax" or "softmax"', o.loss);
   return c;
 }

@@ -37,7 +37,11 @@ export class Ema implements Disposable {
   /** One EMA step. */
   update(): void {
     const mu = this.decay;
-    tf.tidy(() => this.#vars.forEach((v, i) => this.shadows[i]!.assign(tf.add(tf.mul(v, 1 - mu), tf.mul(this.shadows[i]!, mu)))));
+    tf.tidy(() =>
+      this.#vars.forEach((v, i) =>
+        this.shadows[i]!.assign(tf.add(tf.mul(v, 1 - mu), tf.mul(this.shadows[i]!, mu)))
+      )
+    );
   }
 
   /**

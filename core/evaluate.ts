@@ -10,7 +10,7 @@ import { batchTensors, packBatch, readTensors } from "./batch.ts";
 import type { Trm } from "./model.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { type Carry, deepRecursion, resetCarry } from "./recursion.ts";
-import { type Example, exactScore, IGNORE_LABEL, type TestSource } from "./task.ts";
+import { exactScore, type Example, IGNORE_LABEL, type TestSource } from "./task.ts";
 
 /** Options of {@linkcode evaluate}. */
 export interface EvaluateOptions {

@@ -19,7 +19,13 @@ import type { Rng } from "./rng.ts";
  * if (shouldHalt(3, -1, 16, 0, rng)) throw new Error("q_halt <= 0 keeps going");
  * ```
  */
-export function shouldHalt(steps: number, qHalt: number, maxSteps: number, explorationProb: number, rng: Rng): boolean {
+export function shouldHalt(
+  steps: number,
+  qHalt: number,
+  maxSteps: number,
+  explorationProb: number,
+  rng: Rng,
+): boolean {
   let halt = steps >= maxSteps;
   if (maxSteps > 1) {
     halt ||= qHalt > 0;

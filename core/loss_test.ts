@@ -10,14 +10,20 @@ Deno.test("tokenCrossEntropy() stablemax gives the spec example 0.45953, softmax
   const logits = tf.tensor3d([[[2, 0, -1, -3]]]);
   const label = tf.tensor2d([[0]], [1, 1], "int32");
   assertAlmostEquals((await tokenCrossEntropy(logits, label, "stablemax").data())[0]!, 0.45953, 1e-5);
-  assertAlmostEquals((await tokenCrossEntropy(logits, label, "softmax").data())[0]!, -Math.log(0.8390245), 1e-5);
+  assertAlmostEquals(
+    (await tokenCrossEntropy(logits, label, "softmax").data())[0]!,
+    -Math.log(0.8390245),
+    1e-5,
+  );
 });
 
 Deno.test("tokenCrossEntropy() is zero on ignored labels and differentiable everywhere", async () => {
   const logits = tf.variable(tf.tensor3d([[[0.5, -2, 3], [1, 1, 1]]]));
   const labels = tf.tensor2d([[2, IGNORE_LABEL]], [1, 2], "int32");
   assertEquals((await tokenCrossEntropy(logits, labels, "stablemax").data())[1], 0);
-  const { grads } = tf.variableGrads(() => tf.sum(tokenCrossEntropy(logits, labels, "stablemax")) as tf.Scalar);
+  const { grads } = tf.variableGrads(() =>
+    tf.sum(tokenCrossEntropy(logits, labels, "stablemax")) as tf.Scalar
+  );
   const g = await grads[logits.name]!.data();
   assertEquals([...g.slice(3)], [0, 0, 0]); // the ignored position gets no gradient
   assertEquals(g.slice(0, 3).every((v) => Number.isFinite(v) && v !== 0), true);

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { TrmConfig } from "./config.ts";
 import { rmsNorm, swiglu } from "./layers.ts";
 import type { MixerLayer } from "./mixer.ts";
-import { createParamStore, type ParamStore, paramName } from "./params.ts";
+import { createParamStore, paramName, type ParamStore } from "./params.ts";
 import { createRng } from "./rng.ts";
 import type { TaskSpec } from "./task.ts";
 

@@ -21,7 +21,10 @@ Deno.test("createTrm() has the reference parameter counts (puzzle table excluded
 });
 
 Deno.test("createTrm() initialises q_head to weight 0 / bias -5 and keeps y/z init out of training", async () => {
-  using m = createTrm({ name: "t", vocabSize: 5, seqLen: 4, numPuzzleIds: 1 }, resolveConfig({ mixer: mlpMixer(), model: { hidden: 16 } }));
+  using m = createTrm(
+    { name: "t", vocabSize: 5, seqLen: 4, numPuzzleIds: 1 },
+    resolveConfig({ mixer: mlpMixer(), model: { hidden: 16 } }),
+  );
   const named = namedVariables(m);
   assertEquals([...await named.get("q_head/b")!.data()], [-5, -5]);
   assertEquals((await named.get("q_head/w")!.data()).every((v) => v === 0), true);
@@ -44,7 +47,10 @@ Deno.test("createTrm() is deterministic in its seed", async () => {
 
 Deno.test("Trm.embed() puts the puzzle row at prefix 0, zeros after it, and scales by sqrt(D)", async () => {
   const D = 16;
-  using m = createTrm({ name: "t", vocabSize: 5, seqLen: 3, numPuzzleIds: 1 }, resolveConfig({ mixer: mlpMixer(), model: { hidden: D, puzzleEmbLen: 4 } }));
+  using m = createTrm(
+    { name: "t", vocabSize: 5, seqLen: 3, numPuzzleIds: 1 },
+    resolveConfig({ mixer: mlpMixer(), model: { hidden: D, puzzleEmbLen: 4 } }),
+  );
   const rows = tf.fill([1, D], 0.5) as tf.Tensor2D;
   const x = await m.embed(tf.tensor2d([[1, 2, 3]], [1, 3], "int32"), rows).array();
   assertEquals(x[0]![0]![0], 0.5 * Math.sqrt(D));
@@ -54,7 +60,10 @@ Deno.test("Trm.embed() puts the puzzle row at prefix 0, zeros after it, and scal
 });
 
 Deno.test("Trm.f() and heads() leak no tensors", async () => {
-  using m = createTrm({ name: "t", vocabSize: 5, seqLen: 4, numPuzzleIds: 1 }, resolveConfig({ mixer: attention({ heads: 2 }), model: { hidden: 8 } }));
+  using m = createTrm(
+    { name: "t", vocabSize: 5, seqLen: 4, numPuzzleIds: 1 },
+    resolveConfig({ mixer: attention({ heads: 2 }), model: { hidden: 8 } }),
+  );
   const h = tf.randomNormal([2, 20, 8]) as tf.Tensor3D;
   await assertNoLeak(() => {
     const y = m.f(h, h);

@@ -59,7 +59,9 @@ export class PuzzleEmbedding {
   update(ids: Int32Array, grads: Float32Array, lr: number, weightDecay: number): void {
     const d = this.dim;
     if (grads.length !== ids.length * d) {
-      throw new RangeError(`PuzzleEmbedding.update: expected ${ids.length * d} gradient values, got ${grads.length}`);
+      throw new RangeError(
+        `PuzzleEmbedding.update: expected ${ids.length * d} gradient values, got ${grads.length}`,
+      );
     }
     const sums = new Map<number, Float32Array>();
     ids.forEach((id, b) => {

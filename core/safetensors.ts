@@ -29,7 +29,15 @@ export class SafetensorsError extends Error {
   }
 }
 
-const BYTES: Readonly<Record<SafetensorsDtype, number>> = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8, U8: 1, BOOL: 1 };
+const BYTES: Readonly<Record<SafetensorsDtype, number>> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  I64: 8,
+  U8: 1,
+  BOOL: 1,
+};
 /** Headers larger than this are refused before anything is allocated. */
 const MAX_HEADER = 100 * 2 ** 20;
 
@@ -45,7 +53,12 @@ const MAX_HEADER = 100 * 2 ** 20;
  * ```
  */
 export function encodeSafetensors(
-  tensors: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: Float32Array | Int32Array | Uint8Array }>>,
+  tensors: Readonly<
+    Record<
+      string,
+      { readonly shape: readonly number[]; readonly data: Float32Array | Int32Array | Uint8Array }
+    >
+  >,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
@@ -57,7 +70,9 @@ export function encodeSafetensors(
     const dtype = t.data instanceof Float32Array ? "F32" : t.data instanceof Int32Array ? "I32" : "U8";
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
-      throw new SafetensorsError(`tensor "${name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
+      throw new SafetensorsError(
+        `tensor "${name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`,
+      );
     }
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
@@ -119,7 +134,9 @@ export function decodeSafetensors(bytes: Uint8Array, fileName = "safetensors"): 
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header is not a JSON object");
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    fail("header is not a JSON object");
+  }
   const dataLen = bytes.length - headerEnd;
   const metadata: Record<string, string> = {};
   const spans: [number, number, string][] = [];
@@ -136,7 +153,9 @@ export function decodeSafetensors(bytes: Uint8Array, fileName = "safetensors"): 
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const where = `tensor "${name}"`;
     if (typeof t !== "object" || t === null) fail(`${where} entry is not an object`);
-    if (typeof t.dtype !== "string" || !(t.dtype in BYTES)) fail(`${where} has unknown dtype ${JSON.stringify(t.dtype)}`);
+    if (typeof t.dtype !== "string" || !(t.dtype in BYTES)) {
+      fail(`${where} has unknown dtype ${JSON.stringify(t.dtype)}`);
+    }
     const dtype = t.dtype as SafetensorsDtype;
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`${where} shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`);
@@ -147,10 +166,14 @@ export function decodeSafetensors(bytes: Uint8Array, fileName = "safetensors"): 
       fail(`${where} data_offsets ${JSON.stringify(off)} is not [begin, end]`);
     }
     const [begin, end] = off as [number, number];
-    if (end < begin || end > dataLen) fail(`${where} data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section`);
+    if (end < begin || end > dataLen) {
+      fail(`${where} data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section`);
+    }
     const count = shape.reduce((a, b) => a * b, 1);
     if (count * BYTES[dtype] !== end - begin) {
-      fail(`${where} has ${end - begin} bytes, but shape [${shape}] of ${dtype} needs ${count * BYTES[dtype]}`);
+      fail(
+        `${where} has ${end - begin} bytes, but shape [${shape}] of ${dtype} needs ${count * BYTES[dtype]}`,
+      );
     }
     spans.push([begin, end, name]);
     const src = bytes.slice(headerEnd + begin, headerEnd + end); // copy: aligned, independent of `bytes`
@@ -158,9 +181,14 @@ export function decodeSafetensors(bytes: Uint8Array, fileName = "safetensors"): 
     let data: Float32Array | Int32Array | Uint8Array;
     if (dtype === "F32") data = new Float32Array(src.buffer);
     else if (dtype === "I32") data = new Int32Array(src.buffer);
-    else if (dtype === "F16") data = Float32Array.from({ length: count }, (_, i) => f16ToF32(view.getUint16(2 * i, true)));
-    else if (dtype === "BF16") data = Float32Array.from({ length: count }, (_, i) => new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0]!);
-    else if (dtype === "I64") {
+    else if (dtype === "F16") {
+      data = Float32Array.from({ length: count }, (_, i) => f16ToF32(view.getUint16(2 * i, true)));
+    } else if (dtype === "BF16") {
+      data = Float32Array.from(
+        { length: count },
+        (_, i) => new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0]!,
+      );
+    } else if (dtype === "I64") {
       data = Int32Array.from({ length: count }, (_, i) => {
         const v = view.getBigInt64(8 * i, true);
         if (v > 2147483647n || v < -2147483648n) fail(`${where} value ${v} does not fit in int32`);
@@ -176,6 +204,8 @@ export function decodeSafetensors(bytes: Uint8Array, fileName = "safetensors"): 
     if (begin > cursor) fail(`the data section has a hole before tensor "${name}"`);
     cursor = end;
   }
-  if (cursor !== dataLen) fail(`the data section has ${dataLen - cursor} trailing bytes not covered by any tensor`);
+  if (cursor !== dataLen) {
+    fail(`the data section has ${dataLen - cursor} trailing bytes not covered by any tensor`);
+  }
   return { tensors, metadata };
 }

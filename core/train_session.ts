@@ -106,7 +106,10 @@ export class TrainSession implements Disposable {
     this.model = model;
     this.#totalSteps = options.totalSteps;
     this.#rng = createRng(options.seed ?? 0);
-    this.optimizer = new AdamAtan2(model.variables, { betas: c.optim.betas, weightDecay: c.optim.weightDecay });
+    this.optimizer = new AdamAtan2(model.variables, {
+      betas: c.optim.betas,
+      weightDecay: c.optim.weightDecay,
+    });
     this.ema = c.optim.emaDecay === null ? null : new Ema(model.variables, c.optim.emaDecay);
     this.puzzles = options.puzzles ?? new PuzzleEmbedding(model.spec.numPuzzleIds, c.model.hidden);
     const B = c.optim.batchSize;
@@ -118,13 +121,20 @@ export class TrainSession implements Disposable {
   /** Learning-rate multiplier at 1-based step `s` (the same shape for both optimizers). */
   #lr(s: number, base: number): number {
     const o = this.model.config.optim;
-    return learningRate(s, { base, warmupSteps: o.warmupSteps, totalSteps: this.#totalSteps, minRatio: o.minLrRatio });
+    return learningRate(s, {
+      base,
+      warmupSteps: o.warmupSteps,
+      totalSteps: this.#totalSteps,
+      minRatio: o.minLrRatio,
+    });
   }
 
   /** One optimizer step on the carry, refilling halted slots from `batch` (B examples). */
   async step(batch: readonly Example[]): Promise<StepMetrics> {
     const { model } = this, c = model.config, B = c.optim.batchSize, N = c.supervision.maxSteps;
-    if (batch.length !== B) throw new RangeError(`TrainSession.step: expected ${B} examples, got ${batch.length}`);
+    if (batch.length !== B) {
+      throw new RangeError(`TrainSession.step: expected ${B} examples, got ${batch.length}`);
+    }
     // 1. Halted slots take the next batch's row at the same index and restart from the init vectors.
     const reset = Uint8Array.from(this.#halted);
     for (let b = 0; b < B; b++) {

@@ -37,7 +37,9 @@ for (const mixer of [mlpMixer(), attention({ heads: 2 })]) {
     let i = 0;
     await assertNoLeak(() => session.step(batch(i++)), 2);
     const source = { spec, size: 5, example: (k: number) => batch(k, 1)[0]! };
-    await assertNoLeak(() => session.ema!.withShadows(() => evaluate(model, source, session.puzzles, { batchSize: 2 })));
+    await assertNoLeak(() =>
+      session.ema!.withShadows(() => evaluate(model, source, session.puzzles, { batchSize: 2 }))
+    );
     await assertNoLeak(() => evaluate(model, source, session.puzzles, { batchSize: 2, earlyHalt: true }));
   });
 }

@@ -1,7 +1,13 @@
 /** Shared test helpers: leak checks and tiny configurations. */
 import * as tf from "@tensorflow/tfjs-core";
 import { assertEquals } from "@std/assert";
-import { type BackendName, initBackend, resolveConfig, type TokenMixer, type TrmConfig } from "../core/mod.ts";
+import {
+  type BackendName,
+  initBackend,
+  resolveConfig,
+  type TokenMixer,
+  type TrmConfig,
+} from "../core/mod.ts";
 
 /** Initialises the backend named by `TRM_TEST_BACKEND` (default cpu: exact and fast for tiny models). */
 export async function testBackend(): Promise<string> {

@@ -8,7 +8,11 @@ import { assertNoLeak, testBackend } from "./_helpers.ts";
 
 await testBackend();
 
-const MIXERS: readonly TokenMixer[] = [attention({ heads: 2 }), attention({ heads: 4, positions: "none" }), mlpMixer()];
+const MIXERS: readonly TokenMixer[] = [
+  attention({ heads: 2 }),
+  attention({ heads: 4, positions: "none" }),
+  mlpMixer(),
+];
 
 for (const mixer of MIXERS) {
   const label = `${mixer.kind} ${JSON.stringify(mixer.options)}`;
@@ -19,8 +23,13 @@ for (const mixer of MIXERS) {
     const out = layer.apply(h);
     assertEquals(out.shape, [3, 7, 8]);
     // Mixing across tokens: changing position 0 changes the output at position 5.
-    const h2 = tf.concat([tf.add(tf.slice(h, [0, 0, 0], [3, 1, 8]), 1), tf.slice(h, [0, 1, 0], [3, 6, 8])], 1) as tf.Tensor3D;
-    const diff = tf.sum(tf.abs(tf.sub(tf.slice(layer.apply(h2), [0, 5, 0], [3, 1, 8]), tf.slice(out, [0, 5, 0], [3, 1, 8]))));
+    const h2 = tf.concat(
+      [tf.add(tf.slice(h, [0, 0, 0], [3, 1, 8]), 1), tf.slice(h, [0, 1, 0], [3, 6, 8])],
+      1,
+    ) as tf.Tensor3D;
+    const diff = tf.sum(
+      tf.abs(tf.sub(tf.slice(layer.apply(h2), [0, 5, 0], [3, 1, 8]), tf.slice(out, [0, 5, 0], [3, 1, 8]))),
+    );
     assert((await diff.data())[0]! > 1e-4, "position 5 must depend on position 0");
     await assertNoLeak(() => layer.apply(h).dispose());
     const { grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(h))) as tf.Scalar, store.variables);

@@ -22,10 +22,11 @@ await testBackend();
 
 const spec = { name: "t", vocabSize: 5, seqLen: 6, numPuzzleIds: 1 };
 const B = 4;
-const rowsOf = (seed: number) => Array.from({ length: B }, (_, b) => {
-  const input = Int32Array.from({ length: 6 }, (_, i) => 1 + ((i * 7 + b * 3 + seed) % 4));
-  return { input, label: input.map((t) => 1 + (t % 4)), puzzleId: 0 };
-});
+const rowsOf = (seed: number) =>
+  Array.from({ length: B }, (_, b) => {
+    const input = Int32Array.from({ length: 6 }, (_, i) => 1 + ((i * 7 + b * 3 + seed) % 4));
+    return { input, label: input.map((t) => 1 + (t % 4)), puzzleId: 0 };
+  });
 
 /** Gradients of the step loss when `taped` of the T recursions are inside the tape. */
 function gradsWith(model: Trm, taped: "last" | "all"): Map<string, Float32Array> {
@@ -34,7 +35,9 @@ function gradsWith(model: Trm, taped: "last" | "all"): Map<string, Float32Array>
   const labels = tf.tensor2d(ex.flatMap((e) => [...e.label]), [B, 6], "int32");
   const rows = tf.zeros([B, c.model.hidden]) as tf.Tensor2D;
   const start = resetCarry(model, null, tf.ones([B], "bool") as tf.Tensor1D);
-  const entering: Carry = taped === "last" ? deepRecursion(model, model.embed(inputs, rows), start, c.recursion.T - 1) : start;
+  const entering: Carry = taped === "last"
+    ? deepRecursion(model, model.embed(inputs, rows), start, c.recursion.T - 1)
+    : start;
   const { grads } = tf.variableGrads(() => {
     const x = model.embed(inputs, rows);
     const pre = taped === "all" ? deepRecursion(model, x, entering, c.recursion.T - 1) : entering;
@@ -51,9 +54,13 @@ for (const mixer of [mlpMixer(), attention({ heads: 2 })]) {
     using model = createTrm(spec, { ...config, optim: { ...config.optim, weightDecay: 0, emaDecay: null } });
     const last = gradsWith(model, "last"), all = gradsWith(model, "all");
     // Every trainable variable gets a gradient, and taping all T recursions would change it.
-    for (const v of model.variables) assert(last.get(v.name)!.some((g) => g !== 0), `${v.name}: zero gradient`);
+    for (const v of model.variables) {
+      assert(last.get(v.name)!.some((g) => g !== 0), `${v.name}: zero gradient`);
+    }
     let differs = 0;
-    for (const [k, g] of last) differs += g.some((x, i) => Math.sign(x) !== Math.sign(all.get(k)![i]!)) ? 1 : 0;
+    for (const [k, g] of last) {
+      differs += g.some((x, i) => Math.sign(x) !== Math.sign(all.get(k)![i]!)) ? 1 : 0;
+    }
     assert(differs > 0, "the no-grad recursions must matter for the test to mean anything");
     // The first AdamATan2 step moves each weight by -lr * atan2(g, |g|) = -lr * pi/4 * sign(g).
     const before = new Map(model.variables.map((v) => [v.name, v.dataSync().slice()]));

@@ -56,7 +56,11 @@ export function installWasmKernels(): void {
       if (transposeA) tmp.push(a = swapLast(a, backend));
       if (transposeB) tmp.push(b = swapLast(b, backend));
       try {
-        return base.kernelFunc({ inputs: { a, b } as never, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+        return base.kernelFunc({
+          inputs: { a, b } as never,
+          backend,
+          attrs: { ...attrs, transposeA: false, transposeB: false },
+        });
       } finally {
         for (const t of tmp) (backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
       }

@@ -6,7 +6,13 @@
  * @module
  */
 import { createRng, permutation } from "@recursive/trm/core";
-import { isConsistentWith, isValidSolution, type SudokuPuzzle, type SudokuShape, sudokuSize } from "./sudoku.ts";
+import {
+  isConsistentWith,
+  isValidSolution,
+  type SudokuPuzzle,
+  type SudokuShape,
+  sudokuSize,
+} from "./sudoku.ts";
 
 /** Options of {@linkcode parseSudokuCsv}. */
 export interface SudokuCsvOptions extends Partial<SudokuShape> {
@@ -17,11 +23,19 @@ export interface SudokuCsvOptions extends Partial<SudokuShape> {
 }
 
 function parseCells(text: string, N: number, where: string, field: string, allowBlank: boolean): Uint8Array {
-  if (text.length !== N * N) throw new Error(`${where}: ${field} has ${text.length} characters, expected ${N * N}`);
+  if (text.length !== N * N) {
+    throw new Error(`${where}: ${field} has ${text.length} characters, expected ${N * N}`);
+  }
   const out = new Uint8Array(N * N);
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    const v = ch === "." ? 0 : ch >= "0" && ch <= "9" ? ch.charCodeAt(0) - 48 : N > 9 ? parseInt(ch, 36) : NaN;
+    const v = ch === "."
+      ? 0
+      : ch >= "0" && ch <= "9"
+      ? ch.charCodeAt(0) - 48
+      : N > 9
+      ? parseInt(ch, 36)
+      : NaN;
     if (!(v >= 0 && v <= N) || (v === 0 && !allowBlank)) {
       throw new Error(`${where}: ${field} has invalid character "${ch}" at position ${i + 1}`);
     }
@@ -42,13 +56,19 @@ function parseCells(text: string, N: number, where: string, field: string, allow
  * catch (e) { if (!(e as Error).message.startsWith("a.csv:2")) throw e; }
  * ```
  */
-export function parseSudokuCsv(text: string, fileName: string, options: SudokuCsvOptions = {}): SudokuPuzzle[] {
+export function parseSudokuCsv(
+  text: string,
+  fileName: string,
+  options: SudokuCsvOptions = {},
+): SudokuPuzzle[] {
   const shape: SudokuShape = { boxRows: options.boxRows ?? 3, boxCols: options.boxCols ?? 3 };
   const N = sudokuSize(shape);
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.trim().toLowerCase();
   if (header !== "source,question,answer,rating" && header !== "source,q,a,rating") {
-    throw new Error(`${fileName}:1: expected the header "source,question,answer,rating", got "${lines[0] ?? ""}"`);
+    throw new Error(
+      `${fileName}:1: expected the header "source,question,answer,rating", got "${lines[0] ?? ""}"`,
+    );
   }
   const out: SudokuPuzzle[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -56,11 +76,15 @@ export function parseSudokuCsv(text: string, fileName: string, options: SudokuCs
     if (line === "") continue;
     const where = `${fileName}:${i + 1}`;
     const fields = line.split(",");
-    if (fields.length !== 4) throw new Error(`${where}: expected 4 comma-separated fields, got ${fields.length}`);
+    if (fields.length !== 4) {
+      throw new Error(`${where}: expected 4 comma-separated fields, got ${fields.length}`);
+    }
     const puzzle = parseCells(fields[1]!, N, where, "question", true);
     const solution = parseCells(fields[2]!, N, where, "answer", false);
     if (!isValidSolution(solution, shape)) throw new Error(`${where}: answer is not a valid complete Sudoku`);
-    if (!isConsistentWith(puzzle, solution)) throw new Error(`${where}: answer contradicts a given of the question`);
+    if (!isConsistentWith(puzzle, solution)) {
+      throw new Error(`${where}: answer contradicts a given of the question`);
+    }
     out.push({ ...shape, puzzle, solution });
   }
   if (out.length === 0) throw new Error(`${fileName}: no puzzles after the header`);

@@ -67,14 +67,20 @@ export interface GenerateSudokuSetOptions extends GenerateSudokuOptions {
  * if (new Set(set.map((p) => p.puzzle.join(""))).size !== 20) throw new Error("distinct");
  * ```
  */
-export function generateSudokuSet(seed: number, count: number, options: GenerateSudokuSetOptions = {}): SudokuPuzzle[] {
+export function generateSudokuSet(
+  seed: number,
+  count: number,
+  options: GenerateSudokuSetOptions = {},
+): SudokuPuzzle[] {
   const out: SudokuPuzzle[] = [], seen = new Set<string>();
   const N = sudokuSize({ boxRows: options.boxRows ?? 3, boxCols: options.boxCols ?? 3 });
   const minBlanks = options.minBlanks ?? options.blanks ?? Math.ceil((N * N) / 2);
   const maxTries = count * 50 + 1000;
   for (let t = 0; out.length < count; t++) {
     if (t >= maxTries) {
-      throw new RangeError(`generateSudokuSet: only ${out.length} of ${count} distinct ${N}x${N} puzzles with >= ${minBlanks} blanks found`);
+      throw new RangeError(
+        `generateSudokuSet: only ${out.length} of ${count} distinct ${N}x${N} puzzles with >= ${minBlanks} blanks found`,
+      );
     }
     const p = generateSudoku(createRng(deriveSeed(seed, t)), options);
     const key = p.puzzle.join("");

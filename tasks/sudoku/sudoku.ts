@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Example, exactScore, type Score, type Task, type TaskSpec } from "@recursive/trm/core";
+import { exactScore, type Example, type Score, type Task, type TaskSpec } from "@recursive/trm/core";
 
 /** Box shape: an N x N grid with N = boxRows * boxCols (2x2 -> 4x4, 2x3 -> 6x6, 3x3 -> 9x9). */
 export interface SudokuShape {
@@ -63,7 +63,9 @@ export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
     shape: s,
     encode: (p) => {
       if (p.boxRows !== s.boxRows || p.boxCols !== s.boxCols) {
-        throw new RangeError(`sudoku: expected a ${s.boxRows}x${s.boxCols}-box puzzle, got ${p.boxRows}x${p.boxCols}`);
+        throw new RangeError(
+          `sudoku: expected a ${s.boxRows}x${s.boxCols}-box puzzle, got ${p.boxRows}x${p.boxCols}`,
+        );
       }
       const input = Int32Array.from(p.puzzle, (v) => v + 1);
       // Without a solution the label is the input itself (used when solving, never for training).
