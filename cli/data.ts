@@ -13,6 +13,13 @@ import {
   sudokuTrainSource,
 } from "../tasks/sudoku/mod.ts";
 import { sudokuShuffle } from "../augment/mod.ts";
+import {
+  generateMazeSet,
+  loadMazeCsv,
+  mazeTask,
+  mazeTestSource,
+  mazeTrainSource,
+} from "../tasks/maze/mod.ts";
 import { UsageError } from "./flags.ts";
 
 /** Training and held-out data of a run. */
@@ -76,6 +83,34 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
       train: sudokuTrainSource(task, train, { seed: o.seed, augment: sudokuShuffle(shape) }),
       test: sudokuTestSource(task, test),
       describe: `${n}x${n} Sudoku (${origin}): ${train.length} train / ${test.length} held-out puzzles`,
+    };
+  }
+  if (t.kind === "maze") {
+    let train, test, origin;
+    if (o.data) {
+      train = await loadMazeCsv(o.data);
+      const testPath = o.data.replace(/[^/]*$/, "test.csv");
+      test = testPath !== o.data && await exists(testPath)
+        ? await loadMazeCsv(testPath)
+        : train.splice(0, Math.min(o.testSize, Math.floor(train.length / 10)));
+      origin = o.data;
+    } else {
+      const all = generateMazeSet(o.seed, o.trainSize + o.testSize, {
+        size: t.size,
+        minPathLength: t.minPathLength,
+      });
+      test = all.slice(0, o.testSize);
+      train = all.slice(o.testSize);
+      origin = `generated, shortest path >= ${t.minPathLength}`;
+    }
+    const task = mazeTask({ size: train[0]?.size ?? t.size });
+    return {
+      spec: task.spec,
+      train: mazeTrainSource(task, train, { seed: o.seed }),
+      test: mazeTestSource(task, test),
+      describe: `${
+        task.spec.seqLen === 900 ? "30x30" : "small"
+      } mazes (${origin}): ${train.length} train / ${test.length} held-out`,
     };
   }
   throw new UsageError(`the ${t.kind} task is not available in this build yet`);

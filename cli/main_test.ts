@@ -2,7 +2,14 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", new URL("./main.ts", import.meta.url).pathname, ...args],
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      new URL("./main.ts", import.meta.url).pathname,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -19,7 +26,13 @@ Deno.test("cli train --help lists presets and flags", async () => {
 });
 
 Deno.test("cli rejects bad arguments with one line and exit code 2", async () => {
-  for (const args of [["train", "--preset", "nope"], ["train", "--lr", "fast"], ["train", "--frobnicate"], ["train", "--backend", "tpu"], ["fly"]]) {
+  for (
+    const args of [["train", "--preset", "nope"], ["train", "--lr", "fast"], ["train", "--frobnicate"], [
+      "train",
+      "--backend",
+      "tpu",
+    ], ["fly"]]
+  ) {
     const r = await run(...args);
     assertEquals(r.code, 2, args.join(" "));
     assertEquals(r.stderr.trim().split("\n").length, 1, `${args.join(" ")}: ${r.stderr}`);
@@ -30,16 +43,34 @@ Deno.test("cli rejects bad arguments with one line and exit code 2", async () =>
 Deno.test("cli train runs a short Sudoku training and ends with a JSON summary", async () => {
   const out = await Deno.makeTempDir();
   const r = await run(
-    "train", "--steps", "3", "--train-size", "40", "--test-size", "8", "--batch-size", "4", "--hidden", "16",
-    "--backend", "cpu", "--out", out, "--quiet",
+    "train",
+    "--steps",
+    "3",
+    "--train-size",
+    "40",
+    "--test-size",
+    "8",
+    "--batch-size",
+    "4",
+    "--hidden",
+    "16",
+    "--backend",
+    "cpu",
+    "--out",
+    out,
+    "--quiet",
   );
   assertEquals(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   const summary = JSON.parse(lines[lines.length - 1]!);
-  for (const key of ["task", "preset", "backend", "steps", "seconds", "params", "exact_accuracy"]) assert(key in summary, key);
+  for (const key of ["task", "preset", "backend", "steps", "seconds", "params", "exact_accuracy"]) {
+    assert(key in summary, key);
+  }
   assertEquals(summary.steps, 3);
   assert(summary.exact_accuracy >= 0 && summary.exact_accuracy <= 1);
-  const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+  const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
   assertEquals(metrics.filter((m) => m.event === "step").length, 3);
   await Deno.stat(`${out}/checkpoint/meta.json`);
   await Deno.remove(out, { recursive: true });

@@ -5,6 +5,7 @@
  */
 export * from "./rng.ts";
 export * from "./task.ts";
+export * from "./sources.ts";
 export * from "./backend.ts";
 export * from "./params.ts";
 export * from "./layers.ts";

@@ -26,6 +26,8 @@ Deno.test("a tiny TRM reaches >= 90% held-out exact accuracy on 4x4 Sudoku", asy
   using model = createTrm(task.spec, config, { seed: 11 });
   using session = new TrainSession(model, { totalSteps: steps, seed: 11 });
   for (let s = 0; s < steps; s++) await session.step(train.batch(s, config.optim.batchSize));
-  const result = await session.ema!.withShadows(() => evaluate(model, test, session.puzzles, { batchSize: 200 }));
+  const result = await session.ema!.withShadows(() =>
+    evaluate(model, test, session.puzzles, { batchSize: 200 })
+  );
   assertGreaterOrEqual(result.exactAccuracy, 0.9, `held-out exact accuracy ${result.exactAccuracy}`);
 });

@@ -30,7 +30,8 @@ Deno.test("loadSudokuCsv() subsamples with a seed", async () => {
   const rows = Array.from({ length: 20 }, (_, i) => `r${i},${PUZ},${SOL},${i}`).join("\n");
   const path = await Deno.makeTempFile({ suffix: ".csv" });
   await Deno.writeTextFile(path, `${HEADER}\n${rows}\n`);
-  const a = await loadSudokuCsv(path, { limit: 5, seed: 1 }), b = await loadSudokuCsv(path, { limit: 5, seed: 1 });
+  const a = await loadSudokuCsv(path, { limit: 5, seed: 1 }),
+    b = await loadSudokuCsv(path, { limit: 5, seed: 1 });
   assertEquals(a.length, 5);
   assertEquals(a, b);
   await Deno.remove(path);

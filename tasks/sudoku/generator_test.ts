@@ -49,7 +49,8 @@ Deno.test("generateSudoku() 6x6 and 9x9 solutions are valid and consistent with 
 });
 
 Deno.test("generateSudokuSet() is deterministic in its seed and distinct", () => {
-  const a = generateSudokuSet(3, 50, { boxRows: 2, boxCols: 3 }), b = generateSudokuSet(3, 50, { boxRows: 2, boxCols: 3 });
+  const a = generateSudokuSet(3, 50, { boxRows: 2, boxCols: 3 }),
+    b = generateSudokuSet(3, 50, { boxRows: 2, boxCols: 3 });
   assertEquals(a.map((p) => p.puzzle.join("")), b.map((p) => p.puzzle.join("")));
   assertEquals(new Set(a.map((p) => p.puzzle.join(""))).size, 50);
   const c = generateSudokuSet(4, 50, { boxRows: 2, boxCols: 3 });
@@ -57,7 +58,11 @@ Deno.test("generateSudokuSet() is deterministic in its seed and distinct", () =>
 });
 
 Deno.test("generateSudokuSet() refuses impossible requests instead of looping", () => {
-  assertThrows(() => generateSudokuSet(0, 10, { boxRows: 2, boxCols: 2, blanks: 16, minBlanks: 15 }), RangeError, "only");
+  assertThrows(
+    () => generateSudokuSet(0, 10, { boxRows: 2, boxCols: 2, blanks: 16, minBlanks: 15 }),
+    RangeError,
+    "only",
+  );
 });
 
 Deno.test("splitBySolution() shares no solution grid between train and test", () => {

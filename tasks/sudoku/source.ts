@@ -6,8 +6,8 @@
 import {
   createRng,
   deriveSeed,
-  type Example,
-  permutation,
+  listTestSource,
+  shuffledTrainSource,
   type TestSource,
   type TrainSource,
 } from "@recursive/trm/core";
@@ -44,21 +44,9 @@ export function sudokuTrainSource<P>(
   puzzles: readonly SudokuPuzzle[],
   options: SudokuTrainOptions<P>,
 ): TrainSource {
-  if (puzzles.length === 0) throw new RangeError("sudokuTrainSource: no training puzzles");
-  const N = sudokuSize(task.shape), size = puzzles.length;
-  const orders = new Map<number, Int32Array>();
-  const order = (epoch: number) => {
-    let o = orders.get(epoch);
-    if (!o) {
-      if (orders.size > 4) orders.clear();
-      orders.set(epoch, o = permutation(createRng(deriveSeed(options.seed, epoch)), size));
-    }
-    return o;
-  };
-  const example = (k: number): Example => {
-    const epoch = Math.floor(k / size), index = order(epoch)[k % size]!;
+  const N = sudokuSize(task.shape), aug = options.augment;
+  return shuffledTrainSource(task.spec, puzzles.length, options.seed, (index, epoch) => {
     const p = puzzles[index]!;
-    const aug = options.augment;
     if (!aug) return task.encode(p);
     const params = aug.sample(createRng(deriveSeed(options.seed, epoch, index)));
     return task.encode({
@@ -66,12 +54,7 @@ export function sudokuTrainSource<P>(
       puzzle: aug.apply(asGrid(p.puzzle, N), params).data,
       solution: aug.apply(asGrid(p.solution!, N), params).data,
     });
-  };
-  return {
-    spec: task.spec,
-    epochSize: size,
-    batch: (step, batchSize) => Array.from({ length: batchSize }, (_, b) => example(step * batchSize + b)),
-  };
+  });
 }
 
 /**
@@ -86,6 +69,5 @@ export function sudokuTrainSource<P>(
  * ```
  */
 export function sudokuTestSource(task: SudokuTask, puzzles: readonly SudokuPuzzle[]): TestSource {
-  const examples = puzzles.map((p) => task.encode(p));
-  return { spec: task.spec, size: examples.length, example: (i) => examples[i]! };
+  return listTestSource(task.spec, puzzles.map((p) => task.encode(p)));
 }

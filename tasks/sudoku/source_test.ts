@@ -14,7 +14,10 @@ Deno.test("sudokuTrainSource() is random-access deterministic and visits every p
   const epoch = [...src.batch(0, 6), ...src.batch(1, 6)].map((e) => e.input.join());
   assertEquals(new Set(epoch).size, 12);
   const other = sudokuTrainSource(task, puzzles, { seed: 6 });
-  assert(other.batch(0, 12).map((e) => e.input.join()).join() !== src.batch(0, 12).map((e) => e.input.join()).join());
+  assert(
+    other.batch(0, 12).map((e) => e.input.join()).join() !==
+      src.batch(0, 12).map((e) => e.input.join()).join(),
+  );
 });
 
 Deno.test("sudokuTrainSource() augments puzzle and solution with the same params", () => {
