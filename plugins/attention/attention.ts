@@ -67,15 +67,13 @@ function buildAttention(config: AttentionConfig, dims: MixerDims, params: ParamF
     apply: (h) =>
       tf.tidy(() => {
         const B = h.shape[0];
-        // [B*L, 3D] -> [B, L, 3, H, dh] -> [3, B, H, L, dh]: Q | K | V column blocks, as the reference.
-        const qkv = tf.transpose(tf.reshape(tf.matMul(tf.reshape(h, [B * L, D]), wqkv), [B, L, 3, H, dh]), [
-          2,
-          0,
-          3,
-          1,
-          4,
-        ]);
-        let [q, k, v] = tf.unstack(qkv) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]; // [B, H, L, dh]
+        const x = tf.reshape(h, [B * L, D]);
+        // Slice the packed [D, 3D] weight (columns Q | K | V, as the reference) rather than the activation:
+        // 4-D transposes are fast on wasm, 5-D ones and inner-axis slices are not.
+        const heads = (w: tf.Tensor2D) => tf.transpose(tf.reshape(tf.matMul(x, w), [B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+        const [wq, wk, wv] = tf.split(wqkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        let q = heads(wq), k = heads(wk);
+        const v = heads(wv); // [B, H, L, dh]
         if (rope) {
           const cos = tf.tensor2d(rope.cos, [L, dh]), sin = tf.tensor2d(rope.sin, [L, dh]);
           q = applyRope(q, cos, sin);

@@ -55,8 +55,16 @@ export function ropeTables(seqLen: number, headDim: number, base: number): RopeT
  */
 export function applyRope<T extends tf.Tensor>(x: T, cos: tf.Tensor2D, sin: tf.Tensor2D): T {
   return tf.tidy(() => {
-    const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
-    const rotated = tf.concat([tf.neg(x2), x1], -1);
+    // rotate_half as a fixed [dh, dh] signed permutation matmul: splitting and concatenating the inner
+    // axis (and the concat/split of its gradient) is several times slower on wasm.
+    const dh = x.shape[x.shape.length - 1]!, half = dh / 2;
+    const r = new Float32Array(dh * dh);
+    for (let i = 0; i < half; i++) {
+      r[(i + half) * dh + i] = -1; // out[i] = -x[i + half]
+      r[i * dh + i + half] = 1; // out[i + half] = x[i]
+    }
+    const flat = tf.reshape(x, [-1, dh]);
+    const rotated = tf.reshape(tf.matMul(flat, tf.tensor2d(r, [dh, dh])), x.shape);
     return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as T;
   });
 }

@@ -5,7 +5,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type MixerDims, type MixerLayer, type ParamFactory, swiglu, type TokenMixer } from "@recursive/trm/core";
+import {
+  type MixerDims,
+  type MixerLayer,
+  type ParamFactory,
+  swiglu,
+  type TokenMixer,
+} from "@recursive/trm/core";
 
 /** Options of {@linkcode mlpMixer}. */
 export interface MlpMixerOptions {
@@ -30,7 +36,9 @@ export interface MlpMixerOptions {
  */
 export function mlpMixer(options: MlpMixerOptions = {}): TokenMixer {
   const config = { expansion: 4, ...options };
-  if (!(config.expansion > 0)) throw new RangeError(`mlpMixer: expansion must be > 0, got ${config.expansion}`);
+  if (!(config.expansion > 0)) {
+    throw new RangeError(`mlpMixer: expansion must be > 0, got ${config.expansion}`);
+  }
   return {
     kind: "mlp-mixer",
     options: config,
