@@ -26,6 +26,13 @@ export const MIXERS = {
   "mlp-mixer": (): TokenMixer => mlpMixer(),
 } as const;
 
+/** Rebuilds a mixer plugin from the `kind` and `options` stored in a checkpoint. */
+export function mixerFromJson(kind: string, options: Readonly<Record<string, unknown>>): TokenMixer {
+  if (kind === "attention") return attention(options);
+  if (kind === "mlp-mixer") return mlpMixer(options);
+  throw new UsageError(`checkpoint uses the mixer "${kind}", which this CLI does not know`);
+}
+
 /** Numeric flags and the config field each one sets. */
 const NUMERIC: Readonly<Record<string, readonly [section: string, field: string]>> = {
   hidden: ["model", "hidden"],

@@ -4,10 +4,15 @@
  * @module
  */
 import { UsageError } from "./flags.ts";
+import { CheckpointError, DataError, NonFiniteLossError, SafetensorsError } from "../core/mod.ts";
 import { trainCommand } from "./train.ts";
+import { evalCommand } from "./eval.ts";
+import { solveCommand } from "./solve.ts";
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
   train: trainCommand,
+  eval: evalCommand,
+  solve: solveCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -22,6 +27,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return await command(rest);
   } catch (e) {
     const known = e instanceof UsageError || e instanceof RangeError || e instanceof TypeError ||
+      e instanceof CheckpointError || e instanceof SafetensorsError || e instanceof NonFiniteLossError ||
+      e instanceof DataError ||
       (e instanceof Error && (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION");
     if (known || e instanceof Deno.errors.NotFound) {
       // deno-lint-ignore no-console

@@ -75,3 +75,49 @@ Deno.test("cli train runs a short Sudoku training and ends with a JSON summary",
   await Deno.stat(`${out}/checkpoint/meta.json`);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("cli eval and solve use a trained checkpoint", async () => {
+  const out = await Deno.makeTempDir();
+  const trained = await run(
+    "train",
+    "--steps",
+    "2",
+    "--train-size",
+    "20",
+    "--test-size",
+    "6",
+    "--batch-size",
+    "4",
+    "--hidden",
+    "16",
+    "--backend",
+    "cpu",
+    "--out",
+    out,
+    "--quiet",
+  );
+  assertEquals(trained.code, 0, trained.stderr);
+  const ev = await run("eval", "--checkpoint", `${out}/checkpoint`, "--backend", "cpu", "--quiet");
+  assertEquals(ev.code, 0, ev.stderr);
+  const summary = JSON.parse(ev.stdout.trim().split("\n").pop()!);
+  assertEquals(summary.examples, 6);
+  const solved = await run(
+    "solve",
+    "--checkpoint",
+    `${out}/checkpoint`,
+    "--backend",
+    "cpu",
+    "--trace",
+    "1.3.3..2.1..4..1",
+  );
+  assertEquals(solved.code, 0, solved.stderr);
+  assertStringIncludes(solved.stdout, "step 1");
+  assertStringIncludes(solved.stdout, "supervision steps:");
+  const bad = await run("solve", "--checkpoint", `${out}/checkpoint`, "--backend", "cpu", "1.3");
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, "expected 16 cells");
+  const missing = await run("eval", "--checkpoint", `${out}/nope`, "--backend", "cpu");
+  assertEquals(missing.code, 2, missing.stderr);
+  assertEquals(missing.stderr.trim().split("\n").length, 1);
+  await Deno.remove(out, { recursive: true });
+});

@@ -76,12 +76,13 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)));
   const say = (line: string) => quiet || progress.log(line);
 
-  const data = await prepareData(preset, {
+  const dataOptions = {
     data: flags.data as string | undefined,
     seed,
     trainSize: numberFlag(flags, "train-size") ?? preset.trainSize,
     testSize: numberFlag(flags, "test-size") ?? preset.testSize,
-  });
+  };
+  const data = await prepareData(preset, dataOptions);
   const out = (flags.out as string | undefined) ??
     `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`;
   await Deno.mkdir(out, { recursive: true });
@@ -155,6 +156,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       config,
       session,
       seed,
+      extra: { data: dataOptions },
     });
     say(
       `held-out exact accuracy ${

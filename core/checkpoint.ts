@@ -17,6 +17,15 @@ import type { TaskSpec } from "./task.ts";
 import type { TrainSession } from "./train_session.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
 
+/** A checkpoint that is missing, malformed or does not fit the requested model. */
+export class CheckpointError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckpointError";
+  }
+}
+
 /** Library version written into checkpoints. */
 export const VERSION = "0.1.0";
 
@@ -40,6 +49,8 @@ export interface CheckpointMeta {
   readonly rng: readonly number[];
   /** Whether `model/*` holds EMA weights. */
   readonly ema: boolean;
+  /** Free-form JSON the caller attached (e.g. how the CLI built its data). */
+  readonly extra: Readonly<Record<string, unknown>>;
 }
 
 /** What to save. */
@@ -54,6 +65,8 @@ export interface SaveCheckpointOptions {
   readonly session: TrainSession;
   /** Seed of the run. */
   readonly seed: number;
+  /** Free-form JSON stored in `meta.json` (default `{}`). */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 async function values(
@@ -119,6 +132,7 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
     step: session.stepCount,
     rng: session.state.rng,
     ema: ema !== null,
+    extra: options.extra ?? {},
   };
   await writeJsonAtomic(`${dir}/meta.json`, meta);
   return dir;
@@ -150,10 +164,10 @@ export async function loadCheckpoint(
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
   } catch (e) {
-    throw new Error(`${dir}/meta.json: not a readable checkpoint (${(e as Error).message})`);
+    throw new CheckpointError(`${dir}/meta.json: not a readable checkpoint (${(e as Error).message})`);
   }
   if (meta.format !== "recursive-trm-checkpoint/1") {
-    throw new Error(`${dir}/meta.json: unknown format ${JSON.stringify(meta.format)}`);
+    throw new CheckpointError(`${dir}/meta.json: unknown format ${JSON.stringify(meta.format)}`);
   }
   const raw = meta.config as unknown as TrmConfig & {
     mixer: { kind: string; options: Record<string, unknown> };
@@ -165,9 +179,9 @@ export async function loadCheckpoint(
   try {
     for (const [name, v] of namedVariables(model)) {
       const t = tensors.get(`model/${name}`);
-      if (!t) throw new Error(`${file}: missing tensor "model/${name}" required by the config`);
+      if (!t) throw new CheckpointError(`${file}: missing tensor "model/${name}" required by the config`);
       if (t.shape.join() !== v.shape.join()) {
-        throw new Error(
+        throw new CheckpointError(
           `${file}: tensor "model/${name}" has shape [${t.shape}], the config needs [${v.shape}]`,
         );
       }
@@ -182,7 +196,7 @@ export async function loadCheckpoint(
   if (table) {
     if (table.data.length !== puzzles.weights.length) {
       model.dispose();
-      throw new Error(
+      throw new CheckpointError(
         `${file}: puzzle_emb has ${table.data.length} values, expected ${puzzles.weights.length}`,
       );
     }

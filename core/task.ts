@@ -111,3 +111,22 @@ export function exactScore(predicted: Int32Array, example: Example): Score {
   }
   return { exact: correct === count, cellAccuracy: count === 0 ? 0 : correct / count };
 }
+
+/**
+ * Bad input data (a malformed file, line or field). The message names the file, the place and what
+ * was expected; command-line tools print it alone, without a stack trace.
+ *
+ * @example
+ * ```ts
+ * import { DataError } from "@recursive/trm/core";
+ * const e = new DataError("puzzles.csv:3: answer has 80 characters, expected 81");
+ * if (e.name !== "DataError") throw e;
+ * ```
+ */
+export class DataError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DataError";
+  }
+}

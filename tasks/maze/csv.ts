@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DataError } from "@recursive/trm/core";
 import { type Maze, MAZE_CHARSET, MAZE_TOKENS, shortestPathLength } from "./maze.ts";
 
 function parseCells(text: string, where: string, field: string, allowPath: boolean): Uint8Array {
@@ -47,38 +48,42 @@ export function parseMazeCsv(text: string, fileName: string): Maze[] {
     const where = `${fileName}:${i + 1}`;
     const fields = line.split(",");
     if (fields.length !== 4) {
-      throw new Error(`${where}: expected 4 comma-separated fields, got ${fields.length}`);
+      throw new DataError(`${where}: expected 4 comma-separated fields, got ${fields.length}`);
     }
     const [, q, a] = fields as [string, string, string, string];
     const n = Math.round(Math.sqrt(q.length));
     if (n * n !== q.length || n < 2) {
-      throw new Error(`${where}: question has ${q.length} characters, expected a square number such as 900`);
+      throw new DataError(
+        `${where}: question has ${q.length} characters, expected a square number such as 900`,
+      );
     }
-    if (size && n !== size) throw new Error(`${where}: a ${n}x${n} maze among ${size}x${size} ones`);
+    if (size && n !== size) throw new DataError(`${where}: a ${n}x${n} maze among ${size}x${size} ones`);
     size = n;
     if (a.length !== q.length) {
-      throw new Error(`${where}: answer has ${a.length} characters, expected ${q.length}`);
+      throw new DataError(`${where}: answer has ${a.length} characters, expected ${q.length}`);
     }
     const cells = parseCells(q, where, "question", false), solution = parseCells(a, where, "answer", true);
     for (const [field, grid] of [["question", cells], ["answer", solution]] as const) {
       const s = grid.filter((t) => t === MAZE_TOKENS.start).length,
         g = grid.filter((t) => t === MAZE_TOKENS.goal).length;
       if (s !== 1 || g !== 1) {
-        throw new Error(`${where}: ${field} must have exactly one S and one G, has ${s} S and ${g} G`);
+        throw new DataError(`${where}: ${field} must have exactly one S and one G, has ${s} S and ${g} G`);
       }
     }
     for (let k = 0; k < cells.length; k++) {
       const same = solution[k] === cells[k] ||
         (solution[k] === MAZE_TOKENS.path && cells[k] === MAZE_TOKENS.open);
       if (!same) {
-        throw new Error(`${where}: answer differs from the question at position ${k + 1} outside the path`);
+        throw new DataError(
+          `${where}: answer differs from the question at position ${k + 1} outside the path`,
+        );
       }
     }
     const maze = { size: n, cells, solution };
-    if (shortestPathLength(maze) < 0) throw new Error(`${where}: the maze has no path from S to G`);
+    if (shortestPathLength(maze) < 0) throw new DataError(`${where}: the maze has no path from S to G`);
     out.push(maze);
   }
-  if (out.length === 0) throw new Error(`${fileName}: no mazes after the header`);
+  if (out.length === 0) throw new DataError(`${fileName}: no mazes after the header`);
   return out;
 }
 

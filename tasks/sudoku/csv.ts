@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createRng, permutation } from "@recursive/trm/core";
+import { createRng, DataError, permutation } from "@recursive/trm/core";
 import {
   isConsistentWith,
   isValidSolution,
@@ -24,7 +24,7 @@ export interface SudokuCsvOptions extends Partial<SudokuShape> {
 
 function parseCells(text: string, N: number, where: string, field: string, allowBlank: boolean): Uint8Array {
   if (text.length !== N * N) {
-    throw new Error(`${where}: ${field} has ${text.length} characters, expected ${N * N}`);
+    throw new DataError(`${where}: ${field} has ${text.length} characters, expected ${N * N}`);
   }
   const out = new Uint8Array(N * N);
   for (let i = 0; i < text.length; i++) {
@@ -37,7 +37,7 @@ function parseCells(text: string, N: number, where: string, field: string, allow
       ? parseInt(ch, 36)
       : NaN;
     if (!(v >= 0 && v <= N) || (v === 0 && !allowBlank)) {
-      throw new Error(`${where}: ${field} has invalid character "${ch}" at position ${i + 1}`);
+      throw new DataError(`${where}: ${field} has invalid character "${ch}" at position ${i + 1}`);
     }
     out[i] = v;
   }
@@ -66,7 +66,7 @@ export function parseSudokuCsv(
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.trim().toLowerCase();
   if (header !== "source,question,answer,rating" && header !== "source,q,a,rating") {
-    throw new Error(
+    throw new DataError(
       `${fileName}:1: expected the header "source,question,answer,rating", got "${lines[0] ?? ""}"`,
     );
   }
@@ -77,17 +77,19 @@ export function parseSudokuCsv(
     const where = `${fileName}:${i + 1}`;
     const fields = line.split(",");
     if (fields.length !== 4) {
-      throw new Error(`${where}: expected 4 comma-separated fields, got ${fields.length}`);
+      throw new DataError(`${where}: expected 4 comma-separated fields, got ${fields.length}`);
     }
     const puzzle = parseCells(fields[1]!, N, where, "question", true);
     const solution = parseCells(fields[2]!, N, where, "answer", false);
-    if (!isValidSolution(solution, shape)) throw new Error(`${where}: answer is not a valid complete Sudoku`);
+    if (!isValidSolution(solution, shape)) {
+      throw new DataError(`${where}: answer is not a valid complete Sudoku`);
+    }
     if (!isConsistentWith(puzzle, solution)) {
-      throw new Error(`${where}: answer contradicts a given of the question`);
+      throw new DataError(`${where}: answer contradicts a given of the question`);
     }
     out.push({ ...shape, puzzle, solution });
   }
-  if (out.length === 0) throw new Error(`${fileName}: no puzzles after the header`);
+  if (out.length === 0) throw new DataError(`${fileName}: no puzzles after the header`);
   if (options.limit !== undefined && options.limit < out.length) {
     const keep = permutation(createRng(options.seed ?? 0), out.length).slice(0, options.limit).sort();
     return Array.from(keep, (k) => out[k]!);

@@ -1,0 +1,75 @@
+/**
+ * `deno task eval --checkpoint DIR`: the task's metrics on its held-out split, with the saved (EMA)
+ * weights; the last line is a one-line JSON summary.
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli";
+import { type BackendName, evaluate, initBackend, loadCheckpoint, type Score } from "../core/mod.ts";
+import { prepareData } from "./data.ts";
+import { mixerFromJson, numberFlag, presetByName, UsageError } from "./flags.ts";
+import { Progress } from "./progress.ts";
+import { mazeTask } from "../tasks/maze/mod.ts";
+
+const HELP = `Evaluate a checkpoint on its task's held-out split.
+
+Usage: deno task eval --checkpoint DIR [--data FILE|DIR] [--limit N] [--early-halt] [--backend wasm|cpu|webgpu|auto]
+
+Without --data, the held-out set the run was trained against is rebuilt from the checkpoint's seed.
+--early-halt stops each puzzle at the first supervision step whose halting logit is positive (faster).
+`;
+
+/** Runs the eval command; returns the exit code. */
+export async function evalCommand(argv: readonly string[]): Promise<number> {
+  const flags = parseArgs(argv, {
+    string: ["checkpoint", "data", "limit", "backend"],
+    boolean: ["help", "early-halt", "quiet"],
+    alias: { h: "help" },
+  });
+  if (flags.help) {
+    // deno-lint-ignore no-console
+    console.log(HELP);
+    return 0;
+  }
+  if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (see --help)");
+  const started = performance.now();
+  const backend = await initBackend(((flags.backend as string | undefined) ?? "wasm") as BackendName);
+  const ckpt = await loadCheckpoint(flags.checkpoint, mixerFromJson);
+  using model = ckpt.model;
+  if (!ckpt.meta.preset) {
+    throw new UsageError(`${flags.checkpoint}: no preset recorded; evaluate it from the library API`);
+  }
+  const preset = presetByName(ckpt.meta.preset);
+  const saved = (ckpt.meta.extra?.data ?? {}) as { trainSize?: number; testSize?: number; data?: string };
+  const data = await prepareData(preset, {
+    data: (flags.data as string | undefined) ?? saved.data,
+    seed: ckpt.meta.seed,
+    trainSize: saved.trainSize ?? preset.trainSize,
+    testSize: saved.testSize ?? preset.testSize,
+  });
+  const limit = numberFlag(flags, "limit");
+  const progress = new Progress(Math.min(data.test.size, limit ?? Infinity), 1);
+  const r = await evaluate(model, data.test, ckpt.puzzles, {
+    earlyHalt: flags["early-halt"] === true,
+    ...(limit ? { limit } : {}),
+    ...(flags.quiet ? {} : { onProgress: (done: number) => progress.update(done, "puzzles") }),
+  });
+  const summary: Record<string, unknown> = {
+    task: data.spec.name,
+    preset: ckpt.meta.preset,
+    backend,
+    exact_accuracy: r.exactAccuracy,
+    accuracy: r.accuracy,
+    mean_steps: r.meanSteps,
+    examples: r.count,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+  };
+  if (data.spec.name === "maze") {
+    const task = mazeTask({ size: Math.round(Math.sqrt(data.spec.seqLen)) });
+    const scores: Score[] = r.predictions.map((p, i) => task.score(p, data.test.example(i)));
+    summary.path_validity = scores.filter((s) => (s as { pathValid?: boolean }).pathValid).length / r.count;
+  }
+  // deno-lint-ignore no-console
+  console.log(JSON.stringify(summary));
+  return 0;
+}
