@@ -10,7 +10,12 @@ import { mlpMixer } from "./plugins/mlp_mixer/mod.ts";
 
 /** Which task adapter a preset trains, and with which data. */
 export type PresetTask =
-  | { readonly kind: "sudoku"; readonly boxRows: number; readonly boxCols: number; readonly minBlanks: number }
+  | {
+    readonly kind: "sudoku";
+    readonly boxRows: number;
+    readonly boxCols: number;
+    readonly minBlanks: number;
+  }
   | { readonly kind: "maze"; readonly size: number; readonly minPathLength: number }
   | { readonly kind: "arc"; readonly version: 1 | 2 };
 
@@ -61,7 +66,14 @@ export function sudokuSmall(): Preset {
       model: { hidden: 64 },
       recursion: { n: 2, T: 2 },
       supervision: { maxSteps: 8 },
-      optim: { batchSize: 64, lr: 3e-3, warmupSteps: 50, weightDecay: 0.1, puzzleEmbLr: 1e-3, emaDecay: 0.99 },
+      optim: {
+        batchSize: 64,
+        lr: 3e-3,
+        warmupSteps: 50,
+        weightDecay: 0.1,
+        puzzleEmbLr: 1e-3,
+        emaDecay: 0.99,
+      },
     },
     steps: 400,
     trainSize: 2500,
@@ -103,7 +115,12 @@ export function sudokuMlp(): Preset {
  * ```
  */
 export function sudokuAtt(): Preset {
-  return { ...sudokuMlp(), name: "sudoku-att", description: "Paper Sudoku-Extreme TRM-Att (6.8M params, 74.7%)", config: { ...sudokuMlp().config, mixer: attention({ heads: 8 }) } };
+  return {
+    ...sudokuMlp(),
+    name: "sudoku-att",
+    description: "Paper Sudoku-Extreme TRM-Att (6.8M params, 74.7%)",
+    config: { ...sudokuMlp().config, mixer: attention({ heads: 8 }) },
+  };
 }
 
 /**
@@ -120,7 +137,11 @@ export function mazeHard(): Preset {
     name: "maze-hard",
     description: "Paper Maze-Hard TRM-Att, 30x30 mazes with shortest path >= 110 (85.3%)",
     task: { kind: "maze", size: 30, minPathLength: 110 },
-    config: { mixer: attention({ heads: 8 }), recursion: { n: 4, T: 3 }, optim: { batchSize: 768, ...SUDOKU_MAZE_OPTIM } },
+    config: {
+      mixer: attention({ heads: 8 }),
+      recursion: { n: 4, T: 3 },
+      optim: { batchSize: 768, ...SUDOKU_MAZE_OPTIM },
+    },
     steps: 65_104,
     trainSize: 1000,
     testSize: 1000,
@@ -142,7 +163,11 @@ export function arc1(): Preset {
     name: "arc1",
     description: "Paper ARC-AGI-1 TRM-Att (44.6% pass@2); needs --data",
     task: { kind: "arc", version: 1 },
-    config: { mixer: attention({ heads: 8 }), recursion: { n: 4, T: 3 }, optim: { batchSize: 768, puzzleEmbLr: 1e-2, weightDecay: 0.1, puzzleEmbWeightDecay: 0.1 } },
+    config: {
+      mixer: attention({ heads: 8 }),
+      recursion: { n: 4, T: 3 },
+      optim: { batchSize: 768, puzzleEmbLr: 1e-2, weightDecay: 0.1, puzzleEmbWeightDecay: 0.1 },
+    },
     steps: 518_000,
     trainSize: 0,
     testSize: 0,
@@ -160,5 +185,11 @@ export function arc1(): Preset {
  * ```
  */
 export function arc2(): Preset {
-  return { ...arc1(), name: "arc2", description: "Paper ARC-AGI-2 TRM-Att (7.8% pass@2); needs --data", task: { kind: "arc", version: 2 }, steps: 722_000 };
+  return {
+    ...arc1(),
+    name: "arc2",
+    description: "Paper ARC-AGI-2 TRM-Att (7.8% pass@2); needs --data",
+    task: { kind: "arc", version: 2 },
+    steps: 722_000,
+  };
 }

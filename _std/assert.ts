@@ -58,7 +58,8 @@ export function assertAlmostEquals(actual: number, expected: number, tolerance =
   const delta = Math.abs(expected - actual);
   if (!(delta <= tolerance)) {
     throw new AssertionError(
-      msg ?? `Expected actual: "${actual}" to be close to "${expected}": delta "${delta}" is greater than "${tolerance}"`,
+      msg ??
+        `Expected actual: "${actual}" to be close to "${expected}": delta "${delta}" is greater than "${tolerance}"`,
     );
   }
 }

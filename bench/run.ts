@@ -7,17 +7,38 @@
  * --configs sudoku-mlp,arc-att, --steps 2 (timed steps after one warm-up), --json.
  */
 import { parseArgs } from "@std/cli";
-import { type BackendName, createTrm, initBackend, resolveConfig, TrainSession, type TrmConfigInput } from "../core/mod.ts";
+import {
+  type BackendName,
+  createTrm,
+  initBackend,
+  resolveConfig,
+  TrainSession,
+  type TrmConfigInput,
+} from "../core/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { matmulCeilingGflops } from "./ceiling.ts";
 import { trainStepFlops } from "./flops.ts";
 
-const CONFIGS: Readonly<Record<string, { spec: { name: string; vocabSize: number; seqLen: number; numPuzzleIds: number }; config: TrmConfigInput }>> = {
+const CONFIGS: Readonly<
+  Record<
+    string,
+    {
+      spec: { name: string; vocabSize: number; seqLen: number; numPuzzleIds: number };
+      config: TrmConfigInput;
+    }
+  >
+> = {
   // Sudoku-Extreme TRM-MLP, L' 97.
-  "sudoku-mlp": { spec: { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 }, config: { mixer: mlpMixer(), recursion: { n: 6, T: 3 } } },
+  "sudoku-mlp": {
+    spec: { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 },
+    config: { mixer: mlpMixer(), recursion: { n: 6, T: 3 } },
+  },
   // ARC / Maze TRM-Att, L' 916.
-  "arc-att": { spec: { name: "arc", vocabSize: 12, seqLen: 900, numPuzzleIds: 1 }, config: { mixer: attention(), recursion: { n: 4, T: 3 } } },
+  "arc-att": {
+    spec: { name: "arc", vocabSize: 12, seqLen: 900, numPuzzleIds: 1 },
+    config: { mixer: attention(), recursion: { n: 4, T: 3 } },
+  },
 };
 
 const flags = parseArgs(Deno.args, { string: ["backend", "batches", "configs", "steps"], boolean: ["json"] });
@@ -32,7 +53,10 @@ const emit = (record: Record<string, unknown>, text: string) =>
 for (const requested of backends) {
   const backend = await initBackend(requested);
   const ceiling = await matmulCeilingGflops();
-  emit({ backend, measurement: "matmul-ceiling", gflops: ceiling }, `${backend}: large-matmul ceiling ${ceiling.toFixed(1)} GFLOP/s`);
+  emit(
+    { backend, measurement: "matmul-ceiling", gflops: ceiling },
+    `${backend}: large-matmul ceiling ${ceiling.toFixed(1)} GFLOP/s`,
+  );
   for (const name of configs) {
     const c = CONFIGS[name];
     if (!c) throw new Error(`unknown config ${name}; choose from ${Object.keys(CONFIGS).join(", ")}`);
@@ -40,7 +64,11 @@ for (const requested of backends) {
       const config = resolveConfig({ ...c.config, optim: { batchSize: batch, warmupSteps: 0 } });
       using model = createTrm(c.spec, config);
       using session = new TrainSession(model, { totalSteps: 100 });
-      const ex = { input: new Int32Array(c.spec.seqLen).fill(1), label: new Int32Array(c.spec.seqLen).fill(2), puzzleId: 0 };
+      const ex = {
+        input: new Int32Array(c.spec.seqLen).fill(1),
+        label: new Int32Array(c.spec.seqLen).fill(2),
+        puzzleId: 0,
+      };
       const rows = Array.from({ length: batch }, () => ex);
       await session.step(rows); // warm-up (kernel setup, allocation)
       const t0 = performance.now();
@@ -48,8 +76,18 @@ for (const requested of backends) {
       const ms = (performance.now() - t0) / timed;
       const gflops = trainStepFlops(config, c.spec, batch) / (ms / 1000) / 1e9;
       emit(
-        { backend, config: name, batch, ms_per_step: ms, gflops, ceiling_gflops: ceiling, ratio: gflops / ceiling },
-        `${backend} ${name} batch ${batch}: ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s = ${(100 * gflops / ceiling).toFixed(0)}% of the ${ceiling.toFixed(1)} GFLOP/s ceiling`,
+        {
+          backend,
+          config: name,
+          batch,
+          ms_per_step: ms,
+          gflops,
+          ceiling_gflops: ceiling,
+          ratio: gflops / ceiling,
+        },
+        `${backend} ${name} batch ${batch}: ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s = ${
+          (100 * gflops / ceiling).toFixed(0)
+        }% of the ${ceiling.toFixed(1)} GFLOP/s ceiling`,
       );
     }
   }

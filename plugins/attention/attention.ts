@@ -70,7 +70,8 @@ function buildAttention(config: AttentionConfig, dims: MixerDims, params: ParamF
         const x = tf.reshape(h, [B * L, D]);
         // Slice the packed [D, 3D] weight (columns Q | K | V, as the reference) rather than the activation:
         // 4-D transposes are fast on wasm, 5-D ones and inner-axis slices are not.
-        const heads = (w: tf.Tensor2D) => tf.transpose(tf.reshape(tf.matMul(x, w), [B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+        const heads = (w: tf.Tensor2D) =>
+          tf.transpose(tf.reshape(tf.matMul(x, w), [B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
         const [wq, wk, wv] = tf.split(wqkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         let q = heads(wq), k = heads(wk);
         const v = heads(wv); // [B, H, L, dh]

@@ -12,7 +12,7 @@ function parseCells(text: string, where: string, field: string, allowPath: boole
   for (let i = 0; i < text.length; i++) {
     const t = MAZE_CHARSET.indexOf(text[i]!) + 1;
     if (t === 0 || (t === MAZE_TOKENS.path && !allowPath)) {
-      throw new Error(
+      throw new DataError(
         `${where}: ${field} has invalid character "${text[i]}" at position ${i + 1} (expected one of "${
           allowPath ? MAZE_CHARSET : "# SG"
         }")`,
@@ -36,7 +36,7 @@ function parseCells(text: string, where: string, field: string, allowPath: boole
 export function parseMazeCsv(text: string, fileName: string): Maze[] {
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim().toLowerCase() !== "source,question,answer,rating") {
-    throw new Error(
+    throw new DataError(
       `${fileName}:1: expected the header "source,question,answer,rating", got "${lines[0] ?? ""}"`,
     );
   }
