@@ -3,7 +3,9 @@
  *
  * @module
  */
-import type { TaskSpec, TestSource, TrainSource } from "../core/mod.ts";
+import type { EvaluateResult, TaskSpec, TestSource, TrainSource } from "../core/mod.ts";
+import { writeJsonAtomic } from "../core/mod.ts";
+import { arcDataset, ArcEvaluator, type ArcTask, loadArcFolder, loadKaggleArc } from "../tasks/arc/mod.ts";
 import type { Preset } from "../presets.ts";
 import {
   generateSudokuSet,
@@ -32,6 +34,11 @@ export interface PreparedData {
   readonly test: TestSource;
   /** One line for the log. */
   readonly describe: string;
+  /**
+   * Task-specific metrics of an evaluation (maze path validity, ARC pass@k), for the JSON summary; may
+   * write files (ARC's submission.json) into `outDir`.
+   */
+  readonly report?: (result: EvaluateResult, outDir: string) => Promise<Record<string, unknown>>;
 }
 
 /** Where the data comes from. */
@@ -44,6 +51,14 @@ export interface DataOptions {
   readonly trainSize: number;
   /** Generated held-out puzzles. */
   readonly testSize: number;
+  /** ARC: distinct augmentations per task (default 1000). */
+  readonly augmentations?: number;
+  /** ARC: versions of each test task to evaluate (default all). */
+  readonly testVersions?: number;
+  /** ARC: skip invalid task files instead of stopping. */
+  readonly skipInvalid?: boolean;
+  /** ARC: keep votes across evaluations (the reference's checkpoint ensemble). */
+  readonly aggregateVotes?: boolean;
 }
 
 /** Prepares the data of `preset`. */
@@ -104,16 +119,83 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
       origin = `generated, shortest path >= ${t.minPathLength}`;
     }
     const task = mazeTask({ size: train[0]?.size ?? t.size });
+    const testSource = mazeTestSource(task, test);
     return {
       spec: task.spec,
       train: mazeTrainSource(task, train, { seed: o.seed }),
-      test: mazeTestSource(task, test),
+      test: testSource,
+      report: (r) =>
+        Promise.resolve({
+          path_validity: r.predictions.filter((p, i) =>
+            task.score(p, testSource.example(i)).pathValid
+          ).length / r.count,
+        }),
       describe: `${
         task.spec.seqLen === 900 ? "30x30" : "small"
       } mazes (${origin}): ${train.length} train / ${test.length} held-out`,
     };
   }
-  throw new UsageError(`the ${t.kind} task is not available in this build yet`);
+  return await prepareArc(t.version, o);
+}
+
+/** Reads ARC data: an ARC-AGI folder (data/training + data/evaluation), Kaggle files, or a task folder. */
+async function prepareArc(version: 1 | 2, o: DataOptions): Promise<PreparedData> {
+  if (!o.data) {
+    throw new UsageError(
+      `--data DIR is required for ARC-AGI-${version} (e.g. ../shared/datasets/arc-agi-${version})`,
+    );
+  }
+  const skipped: string[] = [];
+  const load = { skipInvalid: o.skipInvalid ?? false, onSkip: (e: Error) => skipped.push(e.message) };
+  let train: ArcTask[] = [], test: ArcTask[];
+  const has = (p: string) => exists(`${o.data}/${p}`);
+  if (await has("data/evaluation")) {
+    train = await loadArcFolder(`${o.data}/data/training`, load);
+    test = await loadArcFolder(`${o.data}/data/evaluation`, load);
+  } else if (await has("arc-agi_evaluation_challenges.json")) {
+    train = await loadKaggleArc(
+      `${o.data}/arc-agi_training_challenges.json`,
+      `${o.data}/arc-agi_training_solutions.json`,
+      load,
+    );
+    test = await loadKaggleArc(
+      `${o.data}/arc-agi_evaluation_challenges.json`,
+      `${o.data}/arc-agi_evaluation_solutions.json`,
+      load,
+    );
+  } else {
+    test = await loadArcFolder(o.data, load); // a plain folder: every task is a test task
+  }
+  // ConceptARC joins the training subsets where it sits beside the data (the reference's "concept").
+  const concept = o.data.replace(/\/?$/, "").replace(/[^/]*$/, "conceptarc/corpus");
+  if (train.length > 0 && await exists(concept)) train.push(...await loadArcFolder(concept, load));
+  const tasks = [...train, ...test];
+  const ds = arcDataset(tasks, {
+    testTasks: new Set(test.map((t) => t.id)),
+    augmentations: o.augmentations ?? 1000,
+    seed: o.seed,
+    ...(o.testVersions ? { testVersions: o.testVersions } : {}),
+  });
+  const evaluator = new ArcEvaluator(test, { aggregate: o.aggregateVotes ?? false });
+  return {
+    spec: ds.spec,
+    train: ds.train,
+    test: ds.test,
+    describe: `ARC-AGI-${version} (${o.data}): ${train.length} training + ${test.length} test tasks, ` +
+      `${ds.spec.numPuzzleIds - 1} puzzle versions, ${ds.test.size} test examples` +
+      (skipped.length ? `; skipped ${skipped.length} invalid files` : ""),
+    report: async (r, outDir) => {
+      evaluator.reset();
+      r.predictions.forEach((p, i) => evaluator.add(p, ds.test.meta(i), r.qHalt[i]!));
+      const result = evaluator.result([1, 2, 5, 10]);
+      await writeJsonAtomic(`${outDir}/submission.json`, result.submission);
+      return {
+        ...Object.fromEntries(Object.entries(result.passAt).map(([k, v]) => [`pass@${k}`, v])),
+        tasks: result.tasks,
+        submission: `${outDir}/submission.json`,
+      };
+    },
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

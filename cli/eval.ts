@@ -5,11 +5,10 @@
  * @module
  */
 import { parseArgs } from "@std/cli";
-import { type BackendName, evaluate, initBackend, loadCheckpoint, type Score } from "../core/mod.ts";
-import { prepareData } from "./data.ts";
+import { type BackendName, evaluate, initBackend, loadCheckpoint } from "../core/mod.ts";
+import { type DataOptions, prepareData } from "./data.ts";
 import { mixerFromJson, numberFlag, presetByName, UsageError } from "./flags.ts";
 import { Progress } from "./progress.ts";
-import { mazeTask } from "../tasks/maze/mod.ts";
 
 const HELP = `Evaluate a checkpoint on its task's held-out split.
 
@@ -17,13 +16,15 @@ Usage: deno task eval --checkpoint DIR [--data FILE|DIR] [--limit N] [--early-ha
 
 Without --data, the held-out set the run was trained against is rebuilt from the checkpoint's seed.
 --early-halt stops each puzzle at the first supervision step whose halting logit is positive (faster).
+--out DIR      where ARC's submission.json goes (default: beside the checkpoint)
+--aggregate-votes  keep ARC votes across evaluations (the reference's checkpoint ensemble; off by default)
 `;
 
 /** Runs the eval command; returns the exit code. */
 export async function evalCommand(argv: readonly string[]): Promise<number> {
   const flags = parseArgs(argv, {
-    string: ["checkpoint", "data", "limit", "backend"],
-    boolean: ["help", "early-halt", "quiet"],
+    string: ["checkpoint", "data", "limit", "backend", "out"],
+    boolean: ["help", "early-halt", "quiet", "aggregate-votes"],
     alias: { h: "help" },
   });
   if (flags.help) {
@@ -40,12 +41,14 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`${flags.checkpoint}: no preset recorded; evaluate it from the library API`);
   }
   const preset = presetByName(ckpt.meta.preset);
-  const saved = (ckpt.meta.extra?.data ?? {}) as { trainSize?: number; testSize?: number; data?: string };
+  const saved = (ckpt.meta.extra?.data ?? {}) as Partial<DataOptions>;
   const data = await prepareData(preset, {
+    ...saved,
     data: (flags.data as string | undefined) ?? saved.data,
     seed: ckpt.meta.seed,
     trainSize: saved.trainSize ?? preset.trainSize,
     testSize: saved.testSize ?? preset.testSize,
+    aggregateVotes: flags["aggregate-votes"] === true,
   });
   const limit = numberFlag(flags, "limit");
   const progress = new Progress(Math.min(data.test.size, limit ?? Infinity), 1);
@@ -64,11 +67,10 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
     examples: r.count,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
-  if (data.spec.name === "maze") {
-    const task = mazeTask({ size: Math.round(Math.sqrt(data.spec.seqLen)) });
-    const scores: Score[] = r.predictions.map((p, i) => task.score(p, data.test.example(i)));
-    summary.path_validity = scores.filter((s) => (s as { pathValid?: boolean }).pathValid).length / r.count;
-  }
+  // Default: the run folder that holds the checkpoint.
+  const outDir = (flags.out as string | undefined) ??
+    (flags.checkpoint.replace(/\/?$/, "").replace(/\/?[^/]*$/, "") || ".");
+  Object.assign(summary, data.report ? await data.report(r, outDir) : {});
   // deno-lint-ignore no-console
   console.log(JSON.stringify(summary));
   return 0;

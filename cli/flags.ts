@@ -72,6 +72,8 @@ export const TRAIN_STRING_FLAGS: readonly string[] = [
   "train-size",
   "test-size",
   "eval-limit",
+  "augmentations",
+  "test-versions",
 ];
 
 /** Raised for bad command-line input: the CLI prints its message alone and exits 2. */

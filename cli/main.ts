@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    const known = e instanceof UsageError || e instanceof RangeError || e instanceof TypeError ||
+    const known = e instanceof UsageError || e instanceof RangeError ||
       e instanceof CheckpointError || e instanceof SafetensorsError || e instanceof NonFiniteLossError ||
       e instanceof DataError ||
       (e instanceof Error && (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION");
@@ -34,6 +34,14 @@ async function main(argv: readonly string[]): Promise<number> {
       // deno-lint-ignore no-console
       console.error(`error: ${(e as Error).message}`);
       return 2;
+    }
+    if (e instanceof WebAssembly.RuntimeError) {
+      // deno-lint-ignore no-console
+      console.error(
+        `error: the wasm backend failed (${e.message}); this usually means its heap (capped at 4 GiB) is exhausted: ` +
+          "reduce --batch-size or --heads, or use --backend webgpu",
+      );
+      return 1;
     }
     throw e;
   }

@@ -42,12 +42,21 @@ Data and run:
   --backend NAME        ${BACKENDS.join(" | ")} (default wasm)
   --seed N              seed of data, init and exploration (default 0)
   --quiet               no progress output (the JSON summary is still printed)
+ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder of task files):
+  --augmentations N     distinct augmentations per task (default 1000)
+  --test-versions N     versions of each test task to evaluate (default all)
+  --skip-invalid        report and skip invalid task files instead of stopping
 Model and optimisation (defaults: the preset's; the paper's values for the paper presets):
   --mixer attention|mlp-mixer   --heads N   --hidden D   --expansion E   --layers K   --puzzle-emb-len P
   --n N (latent steps)   --T T (recursions)   --max-steps N_sup   --exploration P
   --batch-size B   --lr LR   --warmup W   --min-lr-ratio R   --weight-decay WD
   --puzzle-lr LR   --puzzle-weight-decay WD   --ema DECAY|off   --loss stablemax|softmax
 `;
+
+/** `{ key: value }` when the value is defined, else `{}` (for exact optional properties). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
 
 /** Runs the train command; returns the process exit code. */
 export async function trainCommand(argv: readonly string[]): Promise<number> {
@@ -81,6 +90,9 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     seed,
     trainSize: numberFlag(flags, "train-size") ?? preset.trainSize,
     testSize: numberFlag(flags, "test-size") ?? preset.testSize,
+    ...optional("augmentations", numberFlag(flags, "augmentations")),
+    ...optional("testVersions", numberFlag(flags, "test-versions")),
+    skipInvalid: flags["skip-invalid"] === true,
   };
   const data = await prepareData(preset, dataOptions);
   const out = (flags.out as string | undefined) ??
@@ -142,6 +154,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       }
     }
     const r = await heldOut();
+    const taskMetrics = data.report ? await data.report(r, out) : {};
     const seconds = (performance.now() - started) / 1000;
     logJson({
       event: "eval",
@@ -174,6 +187,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       exact_accuracy: r.exactAccuracy,
       accuracy: r.accuracy,
       test_examples: r.count,
+      ...taskMetrics,
       checkpoint,
     }));
     return 0;

@@ -29,7 +29,7 @@ export const BACKENDS: readonly BackendName[] = ["wasm", "cpu", "webgpu", "auto"
  */
 export async function initBackend(name: BackendName): Promise<string> {
   if (!BACKENDS.includes(name)) {
-    throw new TypeError(`Unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);
+    throw new RangeError(`Unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);
   }
   // The cpu backend prints a "use tfjs-node" banner in Node-like runtimes unless IS_TEST is set.
   tf.env().set("IS_TEST", true);

@@ -152,7 +152,7 @@ export class TrainSession implements Disposable {
     // 2. T-1 recursions without gradient, outside the tape.
     const x0 = model.embed(inputs, rows);
     const entering = deepRecursion(model, x0, start, c.recursion.T - 1);
-    if (entering !== start) tf.dispose([start.y, start.z]);
+    if (entering.y !== start.y) tf.dispose([start.y, start.z]); // T = 1 enters with the start itself
     x0.dispose();
     // 3. The last recursion with gradient; x is recomputed inside so the embeddings get gradients.
     const rowsVar = tf.variable(rows, true);

@@ -73,3 +73,10 @@ Deno.test("TrainSession is deterministic: same seed, same losses", async () => {
   };
   assertEquals(await run(), await run());
 });
+
+Deno.test("TrainSession.step() works with T = 1 (no recursion without gradient)", async () => {
+  const config = tinyConfig(mlpMixer());
+  using model = createTrm(spec, { ...config, recursion: { n: 1, T: 1 } });
+  using session = new TrainSession(model, { totalSteps: 10 });
+  for (let s = 0; s < 3; s++) assertEquals(Number.isFinite((await session.step(batch(s))).loss), true);
+});

@@ -1,0 +1,74 @@
+/** End to end on a handful of real ARC tasks: train a tiny model, evaluate, write a valid submission.json. */
+import { assert, assertEquals } from "@std/assert";
+
+Deno.test("cli train --preset arc1 on 3 ARC tasks trains, evaluates and writes a valid submission.json", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = `${dir}/tasks`;
+  await Deno.mkdir(data);
+  const ids = ["00576224", "009d5c81", "00dbd492"];
+  for (const id of ids) {
+    await Deno.copyFile(`../shared/datasets/arc-agi-1/data/evaluation/${id}.json`, `${data}/${id}.json`);
+  }
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      new URL("../cli/main.ts", import.meta.url).pathname,
+      "train",
+      "--preset",
+      "arc1",
+      "--data",
+      data,
+      "--augmentations",
+      "3",
+      "--test-versions",
+      "2",
+      "--hidden",
+      "16",
+      "--heads",
+      "2",
+      "--batch-size",
+      "4",
+      "--steps",
+      "2",
+      "--n",
+      "1",
+      "--T",
+      "1",
+      "--max-steps",
+      "2",
+      "--backend",
+      "wasm",
+      "--out",
+      `${dir}/run`,
+      "--quiet",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  const summary = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  assertEquals(summary.task, "arc");
+  assertEquals(summary.tasks, 3);
+  for (const k of [1, 2, 5, 10]) assert(summary[`pass@${k}`] >= 0 && summary[`pass@${k}`] <= 1);
+  const submission = JSON.parse(await Deno.readTextFile(`${dir}/run/submission.json`));
+  assertEquals(Object.keys(submission).sort(), ids);
+  for (const id of ids) {
+    const task = JSON.parse(await Deno.readTextFile(`${data}/${id}.json`));
+    assertEquals(submission[id].length, task.test.length);
+    for (const entry of submission[id]) {
+      for (const grid of [entry.attempt_1, entry.attempt_2]) {
+        assert(Array.isArray(grid) && grid.length >= 1 && grid.length <= 30);
+        assert(
+          grid.every((row: number[]) =>
+            row.length === grid[0].length && row.every((v) => Number.isInteger(v) && v >= 0 && v <= 9)
+          ),
+        );
+      }
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
+});
