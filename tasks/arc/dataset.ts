@@ -9,45 +9,19 @@
  */
 import {
   createRng,
+  DataError,
   deriveSeed,
   type Example,
-  type Rng,
+  IGNORE_LABEL,
   type TaskSpec,
   type TestSource,
   type TrainSource,
 } from "@recursive/trm/core";
-import {
-  type Augmentation,
-  colorPermutation,
-  type ColorPermutationParams,
-  compose,
-  dihedral,
-  type DihedralParams,
-  distinctAugmentations,
-  type Grid,
-  sampleTranslation,
-} from "../../augment/mod.ts";
+import { type Grid, type Pair, sampleTranslation } from "../../augment/mod.ts";
+import { ArcBatchPlan } from "./batch_plan.ts";
 import type { ArcPair, ArcTask } from "./loader.ts";
 import { ARC_CANVAS, encodeArcGrid, encodeArcLabel } from "./tokenizer.ts";
-
-/** Parameters of one augmented version: colour map, then dihedral transform. */
-export type ArcAugParams = readonly [ColorPermutationParams, DihedralParams];
-
-/** The reference's ARC augmentation: colour permutation fixing 0, then D4. */
-export const arcAugmentation: Augmentation<ArcAugParams> = compose(
-  colorPermutation({ fixed: [0] }),
-  dihedral(),
-);
-
-/** One version of a task: the original (`params` null) or an augmentation. */
-export interface ArcVersion {
-  /** Index of the task in `dataset.tasks`. */
-  readonly task: number;
-  /** Augmentation parameters, or null for the original. */
-  readonly params: ArcAugParams | null;
-  /** Row of the puzzle-embedding table. */
-  readonly puzzleId: number;
-}
+import { arcAugmentation, type ArcAugParams, type ArcVersion, ArcVersions } from "./versions.ts";
 
 /** Where a test example came from, for the evaluator. */
 export interface ArcTestMeta {
@@ -55,7 +29,7 @@ export interface ArcTestMeta {
   readonly task: string;
   /** Index of the test pair in the task. */
   readonly pair: number;
-  /** The version it was shown in. */
+  /** The version it was shown in (its puzzle id and typed augmentation parameters). */
   readonly version: ArcVersion;
 }
 
@@ -67,33 +41,33 @@ export interface ArcTestSource extends TestSource {
 
 /** Options of {@linkcode arcDataset}. */
 export interface ArcDatasetOptions {
-  /** Ids of the test-set tasks (their test pairs form the test split). */
+  /** Ids of the test-set tasks (their test pairs form the test split); see `arcSubsets`. */
   readonly testTasks: ReadonlySet<string>;
   /** Distinct augmentations per task (default 1000, the reference). */
   readonly augmentations?: number;
   /** Seed of augmentations, translations and batch order (default 0). */
   readonly seed?: number;
-  /** Versions of each test task to evaluate (default all; the original comes first). */
+  /** Versions of each test task to evaluate (default all, as the reference; the original comes first). */
   readonly testVersions?: number;
 }
 
 /** A built dataset. */
 export interface ArcDataset {
-  /** V 12, L 900, and the number of puzzle identifiers. */
+  /** Name "arc", V 12, L 900, and the number of puzzle identifiers (1 + all versions). */
   readonly spec: TaskSpec;
-  /** The tasks, in input order. */
+  /** The tasks, in input order (group `g` is `tasks[g]`). */
   readonly tasks: readonly ArcTask[];
-  /** Per task: its versions, original first. */
-  readonly versions: readonly (readonly ArcVersion[])[];
-  /** Training batches. */
+  /** Every task's versions and their puzzle ids. */
+  readonly versions: ArcVersions;
+  /** Training batches, deterministic in (seed, step). */
   readonly train: TrainSource;
-  /** Test pairs of the test-set tasks, in every evaluated version. */
+  /** Test pairs of the test-set tasks, in every evaluated version, with provenance. */
   readonly test: ArcTestSource;
 }
 
-const withOutput = (p: ArcPair) => ({ input: p.input, output: p.output ?? p.input });
+const SALT_KEEP = 0x4b454550, SALT_SHIFT = 0x53484654;
 
-/** Applies a version's augmentation to a grid. */
+/** Applies a version's augmentation to a grid (the original when `params` is null). */
 export function augmentArcGrid(grid: Grid, params: ArcAugParams | null): Grid {
   return params ? arcAugmentation.apply(grid, params) : grid;
 }
@@ -112,154 +86,105 @@ export function augmentArcGrid(grid: Grid, params: ArcAugParams | null): Grid {
  */
 export function arcDataset(tasks: readonly ArcTask[], options: ArcDatasetOptions): ArcDataset {
   const seed = options.seed ?? 0, count = options.augmentations ?? 1000;
-  let nextId = 1;
-  const versions = tasks.map((task, t) => {
-    const pairs = [...task.train, ...task.test].map(withOutput);
-    const params = count > 0
-      ? distinctAugmentations(pairs, arcAugmentation, { count, rng: createRng(deriveSeed(seed, t)) })
-      : [];
-    return [null, ...params].map((p): ArcVersion => ({ task: t, params: p, puzzleId: nextId++ }));
-  });
+  const ids = new Set<string>();
+  for (const t of tasks) {
+    if (ids.has(t.id)) throw new DataError(`arc: task id "${t.id}" appears twice (ids must be unique)`);
+    ids.add(t.id);
+  }
+  // Dedup looks at the whole task; unknown test outputs count as their inputs.
+  const all = tasks.map((t) =>
+    [...t.train, ...t.test].map((p): Pair => ({ input: p.input, output: p.output ?? p.input }))
+  );
+  const versions = ArcVersions.build(all, count, seed);
   const spec: TaskSpec = {
     name: "arc",
     vocabSize: 12,
     seqLen: ARC_CANVAS * ARC_CANVAS,
-    numPuzzleIds: nextId,
+    numPuzzleIds: versions.size + 1,
   };
-  // Training pairs per group: demonstrations, plus test pairs of tasks outside the test set.
-  const trainPairs = tasks.map((
-    task,
-  ) => (options.testTasks.has(task.id) ? task.train : [...task.train, ...task.test.filter((p) => p.output)]));
-
-  const trainExample = (v: ArcVersion, pairIndex: number): Example => {
-    const pair = trainPairs[v.task]![pairIndex]!;
-    const input = augmentArcGrid(pair.input, v.params), output = augmentArcGrid(pair.output!, v.params);
-    // Translation is fixed per (version, pair) by the seed; one pair per version stays at the origin.
-    const keep = createRng(deriveSeed(seed, v.puzzleId, -1)).int(0, trainPairs[v.task]!.length - 1);
+  // Training pairs per group: demonstrations, plus the solved test pairs of tasks outside the test set.
+  const trainPairs = tasks.map((t): readonly ArcPair[] =>
+    options.testTasks.has(t.id) ? t.train : [...t.train, ...t.test.filter((p) => p.output)]
+  );
+  const trainExample = (group: number, k: number, pairIndex: number, buf: Int32Array): Example => {
+    const puzzleId = versions.puzzleId(group, k), params = versions.version(puzzleId).params;
+    const pair = trainPairs[group]![pairIndex]!;
+    const input = augmentArcGrid(pair.input, params), output = augmentArcGrid(pair.output!, params);
+    // Offsets are fixed per (version, pair) by the seed; one pair per version stays at the origin.
+    const keep = createRng(deriveSeed(seed, SALT_KEEP, puzzleId)).int(0, trainPairs[group]!.length - 1);
     const at = pairIndex === keep
       ? { row: 0, col: 0 }
-      : sampleTranslation(createRng(deriveSeed(seed, v.puzzleId, pairIndex)), { input, output });
-    return { input: encodeArcGrid(input, at), label: encodeArcLabel(output, at), puzzleId: v.puzzleId };
+      : sampleTranslation(createRng(deriveSeed(seed, SALT_SHIFT, puzzleId, pairIndex)), { input, output });
+    const L = spec.seqLen;
+    return {
+      input: encodeArcGrid(input, at, buf.subarray(0, L)),
+      label: encodeArcLabel(output, at, buf.subarray(L, 2 * L)),
+      puzzleId,
+    };
   };
-
-  return {
+  const sizes = Int32Array.from(trainPairs, (p) => p.length);
+  const counts = Int32Array.from(tasks, (_, t) => versions.count(t));
+  const plans = new Map<number, ArcBatchPlan>();
+  const train: TrainSource = {
     spec,
-    tasks,
-    versions,
-    train: arcTrainSource(spec, versions, trainPairs.map((p) => p.length), seed, trainExample),
-    test: arcTestSource(spec, tasks, versions, options),
-  };
-}
-
-/** An epoch's batches as (version, pair) lists, by the reference's filling rule. */
-type Plan = { version: ArcVersion; pair: number }[][];
-
-function epochPlan(
-  rng: Rng,
-  versions: readonly (readonly ArcVersion[])[],
-  pairCounts: readonly number[],
-  batchSize: number,
-  epochs: number,
-): Plan {
-  // The reference concatenates the group permutations of several epochs, then fills batches.
-  const order: number[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const perm = versions.map((_, i) => i);
-    for (let i = perm.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-    }
-    order.push(...perm);
-  }
-  const plan: Plan = [];
-  let current: Plan[number] = [];
-  for (const g of order) {
-    const n = pairCounts[g]!;
-    if (n === 0) continue;
-    const version = versions[g]![rng.int(0, versions[g]!.length - 1)]!; // a random version of the group
-    let pairs = Array.from({ length: n }, (_, i) => i);
-    if (current.length + n > batchSize) {
-      // The batch edge: a random subset of this puzzle's examples that fits, then a new batch.
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(0, i);
-        [pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!];
-      }
-      pairs = pairs.slice(0, batchSize - current.length);
-    }
-    for (const pair of pairs) current.push({ version, pair });
-    if (current.length === batchSize) {
-      plan.push(current);
-      current = [];
-    }
-  }
-  return plan; // the final partial batch is dropped, as the reference
-}
-
-function arcTrainSource(
-  spec: TaskSpec,
-  versions: readonly (readonly ArcVersion[])[],
-  pairCounts: readonly number[],
-  seed: number,
-  example: (v: ArcVersion, pair: number) => Example,
-): TrainSource {
-  const epochSize = pairCounts.reduce((a, b) => a + b, 0);
-  if (epochSize === 0) throw new RangeError("arc: no training examples");
-  // A "round" is enough epochs for at least two batches; batches never straddle rounds.
-  const plans = new Map<string, Plan>();
-  const batchesPerRound = new Map<number, number[]>();
-  const plan = (round: number, B: number): Plan => {
-    const key = `${round}/${B}`;
-    let p = plans.get(key);
-    if (!p) {
-      if (plans.size > 3) plans.clear();
-      const epochs = Math.max(1, Math.ceil((2 * B) / epochSize));
-      plans.set(key, p = epochPlan(createRng(deriveSeed(seed, round)), versions, pairCounts, B, epochs));
-    }
-    return p;
-  };
-  return {
-    spec,
-    epochSize,
-    batch: (step, B) => {
-      // Rounds differ slightly in batch count (the edge rule): walk them, caching the counts.
-      const counts = batchesPerRound.get(B) ?? [];
-      batchesPerRound.set(B, counts);
-      let round = 0, s = step;
-      for (;; round++) {
-        counts[round] ??= plan(round, B).length;
-        if (s < counts[round]!) break;
-        s -= counts[round]!;
-      }
-      return plan(round, B)[s]!.map(({ version, pair }) => example(version, pair));
+    epochSize: sizes.reduce((a, b) => a + b, 0),
+    batch: (step, batchSize) => {
+      let plan = plans.get(batchSize);
+      if (!plan) plans.set(batchSize, plan = new ArcBatchPlan(sizes, counts, seed, batchSize));
+      // One allocation per batch: the examples' inputs and labels are views of it.
+      const buf = new Int32Array(2 * batchSize * spec.seqLen), L2 = 2 * spec.seqLen;
+      return plan.batch(step).map((it, b) =>
+        trainExample(it.group, it.version, it.pair, buf.subarray(b * L2, (b + 1) * L2))
+      );
     },
   };
+  return { spec, tasks, versions, train, test: arcTestSource(spec, tasks, versions, options) };
 }
 
 function arcTestSource(
   spec: TaskSpec,
   tasks: readonly ArcTask[],
-  versions: readonly (readonly ArcVersion[])[],
+  versions: ArcVersions,
   options: ArcDatasetOptions,
 ): ArcTestSource {
-  const index: ArcTestMeta[] = [];
+  // Per test task: its index and where its examples start; examples run version-major, pair-minor.
+  const groups: number[] = [], offsets = [0];
   tasks.forEach((task, t) => {
-    if (!options.testTasks.has(task.id)) return;
-    for (const version of versions[t]!.slice(0, options.testVersions ?? Infinity)) {
-      task.test.forEach((_, pair) => index.push({ task: task.id, pair, version }));
-    }
+    if (!options.testTasks.has(task.id) || task.test.length === 0) return;
+    groups.push(t);
+    const shown = Math.min(versions.count(t), options.testVersions ?? Infinity);
+    offsets.push(offsets[offsets.length - 1]! + shown * task.test.length);
   });
+  const size = offsets[offsets.length - 1]!;
+  const meta = (i: number): ArcTestMeta => {
+    if (!(Number.isInteger(i) && i >= 0 && i < size)) {
+      throw new RangeError(`test example ${i} outside 0..${size - 1}`);
+    }
+    let lo = 0, hi = groups.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (offsets[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const t = groups[lo]!, task = tasks[t]!, local = i - offsets[lo]!;
+    const k = Math.floor(local / task.test.length), pair = local % task.test.length;
+    return { task: task.id, pair, version: versions.version(versions.puzzleId(t, k)) };
+  };
   return {
     spec,
-    size: index.length,
-    meta: (i) => index[i]!,
+    size,
+    meta,
     example: (i) => {
-      const { pair, version } = index[i]!, p = tasks[version.task]!.test[pair]!;
-      const input = augmentArcGrid(p.input, version.params);
+      const { pair, version } = meta(i), p = tasks[version.task]!.test[pair]!;
       // Unknown test outputs (hidden answers) give an all-ignored label.
       const label = p.output
         ? encodeArcLabel(augmentArcGrid(p.output, version.params))
-        : new Int32Array(ARC_CANVAS * ARC_CANVAS).fill(-100);
-      return { input: encodeArcGrid(input), label, puzzleId: version.puzzleId };
+        : new Int32Array(ARC_CANVAS * ARC_CANVAS).fill(IGNORE_LABEL);
+      return {
+        input: encodeArcGrid(augmentArcGrid(p.input, version.params)),
+        label,
+        puzzleId: version.puzzleId,
+      };
     },
   };
 }

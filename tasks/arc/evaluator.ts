@@ -6,7 +6,7 @@
  * @module
  */
 import { type Grid, gridHash } from "../../augment/mod.ts";
-import { arcAugmentation } from "./dataset.ts";
+import { arcAugmentation } from "./versions.ts";
 import type { ArcTestMeta } from "./dataset.ts";
 import type { ArcTask } from "./loader.ts";
 import { decodeArcGrid } from "./tokenizer.ts";
@@ -14,7 +14,8 @@ import { decodeArcGrid } from "./tokenizer.ts";
 interface Candidate {
   count: number;
   qSum: number;
-  grid: Grid;
+  readonly grid: Grid;
+  readonly hash: string;
 }
 
 /** One entry of `submission.json`. */
@@ -71,37 +72,63 @@ export class ArcEvaluator {
     this.#aggregate = options.aggregate ?? false;
   }
 
-  /** Forgets the votes (a no-op in aggregate mode, which keeps them across checkpoints). */
+  /**
+   * Starts a new evaluation: forgets the votes, except in aggregate mode, which keeps them so that
+   * the next result votes over every checkpoint evaluated so far.
+   */
   reset(): void {
-    if (!this.#aggregate) this.#votes = new Map();
+    if (!this.#aggregate) this.clear();
+  }
+
+  /** Forgets every vote, in either mode. */
+  clear(): void {
+    this.#votes = new Map();
   }
 
   /**
-   * Adds one prediction (900 tokens) of the test example described by `meta`, with its halting logit.
-   * Padding rows (no task) should simply not be added.
+   * Adds one prediction (900 tokens) of the test example described by `meta`, with the halting logit
+   * of its last step. Padding rows (no `meta`, or puzzle id 0) are ignored. An empty crop votes for
+   * the empty grid, as in the reference (it can never be right).
    */
-  add(tokens: ArrayLike<number>, meta: ArcTestMeta, qHaltLogit: number): void {
+  add(tokens: ArrayLike<number>, meta: ArcTestMeta | undefined, qHaltLogit: number): void {
+    if (!meta || meta.version.puzzleId === 0) return;
+    if (!this.#tasks.has(meta.task)) throw new RangeError(`ArcEvaluator: "${meta.task}" is not a test task`);
     const cropped = decodeArcGrid(tokens);
-    if (cropped.height === 0 || cropped.width === 0) return; // nothing predicted: no vote
-    const grid = meta.version.params ? arcAugmentation.invert(cropped, meta.version.params) : cropped;
-    const key = `${meta.task}/${meta.pair}`;
+    const grid = meta.version.params && cropped.height > 0
+      ? arcAugmentation.invert(cropped, meta.version.params)
+      : cropped;
+    const key = `${meta.task}\u0000${meta.pair}`;
     let pair = this.#votes.get(key);
     if (!pair) this.#votes.set(key, pair = new Map());
     const h = gridHash(grid);
-    const c = pair.get(h) ?? { count: 0, qSum: 0, grid };
+    let c = pair.get(h);
+    if (!c) pair.set(h, c = { count: 0, qSum: 0, grid, hash: h });
     c.count++;
     c.qSum += 1 / (1 + Math.exp(-qHaltLogit));
-    pair.set(h, c);
   }
 
-  /** Ranked candidate grids of a test pair (count first, then mean halting probability). */
+  /** Number of predictions added since the last reset. */
+  get votes(): number {
+    let n = 0;
+    for (const pair of this.#votes.values()) for (const c of pair.values()) n += c.count;
+    return n;
+  }
+
+  #ranked(task: string, pair: number): Candidate[] {
+    const votes = [...(this.#votes.get(`${task}\u0000${pair}`)?.values() ?? [])];
+    return votes.sort((a, b) => b.count - a.count || b.qSum / b.count - a.qSum / a.count);
+  }
+
+  /** Ranked candidate grids of a test pair: vote count first, then mean sigmoid(q_halt). */
   ranked(task: string, pair: number): Grid[] {
-    const votes = [...(this.#votes.get(`${task}/${pair}`)?.values() ?? [])];
-    votes.sort((a, b) => b.count - a.count || b.qSum / b.count - a.qSum / a.count);
-    return votes.map((v) => v.grid);
+    return this.#ranked(task, pair).map((c) => c.grid);
   }
 
-  /** pass@k over all test tasks (a pair without predictions counts as wrong), plus the submission. */
+  /**
+   * pass@k over all test tasks (task score = solved test pairs / test pairs; a pair without
+   * predictions counts as wrong), plus the Kaggle submission (top two non-empty answers per test
+   * input, the first repeated when there is only one, `[[0]]` when there is none).
+   */
   result(ks: readonly number[] = [1, 2, 5, 10]): ArcResult {
     const passAt: Record<number, number> = Object.fromEntries(ks.map((k) => [k, 0]));
     const submission: Record<string, ArcAttempts[]> = {};
@@ -109,20 +136,17 @@ export class ArcEvaluator {
     for (const task of this.#tasks.values()) {
       if (task.test.length === 0) continue;
       scored++;
-      submission[task.id] = task.test.map((_, i) => {
-        const [first, second] = this.ranked(task.id, i);
-        const a1 = first ? toRows(first) : [[0]];
-        return { attempt_1: a1, attempt_2: second ? toRows(second) : a1 };
+      const solvedAt = ks.map(() => 0);
+      submission[task.id] = task.test.map((p, i) => {
+        const ranked = this.#ranked(task.id, i);
+        if (p.output) {
+          const rank = ranked.findIndex((c) => c.hash === gridHash(p.output!));
+          ks.forEach((k, j) => (solvedAt[j]! += rank >= 0 && rank < k ? 1 : 0));
+        }
+        const [first, second] = ranked.filter((c) => c.grid.height > 0).map((c) => toRows(c.grid));
+        return { attempt_1: first ?? [[0]], attempt_2: second ?? first ?? [[0]] };
       });
-      for (const k of ks) {
-        let solved = 0;
-        task.test.forEach((p, i) => {
-          if (!p.output) return;
-          const truth = gridHash(p.output);
-          if (this.ranked(task.id, i).slice(0, k).some((g) => gridHash(g) === truth)) solved++;
-        });
-        passAt[k]! += solved / task.test.length;
-      }
+      ks.forEach((k, j) => (passAt[k]! += solvedAt[j]! / task.test.length));
     }
     for (const k of ks) passAt[k] = scored ? passAt[k]! / scored : 0;
     return { passAt, tasks: scored, submission };

@@ -104,7 +104,12 @@ export interface LoadArcOptions {
 }
 
 async function readJson(path: string): Promise<unknown> {
-  const text = await Deno.readTextFile(path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new DataError(`${path}: cannot read (${(e as Error).message.split("\n")[0]})`);
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -114,13 +119,34 @@ async function readJson(path: string): Promise<unknown> {
 
 async function* jsonFiles(dir: string): AsyncGenerator<string> {
   const entries: Deno.DirEntry[] = [];
-  for await (const e of Deno.readDir(dir)) entries.push(e);
+  try {
+    for await (const e of Deno.readDir(dir)) entries.push(e);
+  } catch (e) {
+    throw new DataError(`${dir}: cannot read folder (${(e as Error).message.split("\n")[0]})`);
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = `${dir}/${e.name}`;
     if (e.isDirectory) yield* jsonFiles(path);
     else if (e.isFile && e.name.endsWith(".json")) yield path;
   }
+}
+
+/**
+ * Loads one task file; its id is the file name without `.json`.
+ *
+ * @example
+ * ```ts
+ * import { loadArcFile } from "@recursive/trm/tasks/arc";
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, JSON.stringify({ train: [{ input: [[1]], output: [[2]] }], test: [[1, 2]] }));
+ * const error = await loadArcFile(path).then(() => "", (e) => e.message);
+ * if (!error.endsWith(`${path}: test[0]: missing field "input"`)) throw new Error(error);
+ * ```
+ */
+export async function loadArcFile(path: string): Promise<ArcTask> {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return parseArcTask(await readJson(path), path, name.endsWith(".json") ? name.slice(0, -5) : name);
 }
 
 /**
@@ -143,9 +169,8 @@ export async function loadArcFolder(dir: string, options: LoadArcOptions = {}): 
       kaggle = true;
       continue;
     }
-    const id = path.slice(path.lastIndexOf("/") + 1, -5);
     try {
-      tasks.push(parseArcTask(await readJson(path), path, id));
+      tasks.push(await loadArcFile(path));
     } catch (e) {
       if (!(e instanceof DataError) || !options.skipInvalid) throw e;
       options.onSkip?.(e);
@@ -178,8 +203,14 @@ export async function loadKaggleArc(
   solutionsPath?: string,
   options: LoadArcOptions = {},
 ): Promise<ArcTask[]> {
-  const challenges = await readJson(challengesPath) as Record<string, unknown>;
-  const solutions = solutionsPath ? await readJson(solutionsPath) as Record<string, unknown> : {};
+  const asObject = (v: unknown, path: string): Record<string, unknown> => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      throw new DataError(`${path}: expected a JSON object keyed by task id`);
+    }
+    return v as Record<string, unknown>;
+  };
+  const challenges = asObject(await readJson(challengesPath), challengesPath);
+  const solutions = solutionsPath ? asObject(await readJson(solutionsPath), solutionsPath) : {};
   const tasks: ArcTask[] = [];
   for (const [id, raw] of Object.entries(challenges).sort(([a], [b]) => (a < b ? -1 : 1))) {
     try {

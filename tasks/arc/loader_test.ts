@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { DataError } from "@recursive/trm/core";
-import { loadArcFolder, loadKaggleArc, parseArcTask } from "./loader.ts";
+import { loadArcFile, loadArcFolder, loadKaggleArc, parseArcTask } from "./loader.ts";
 
-const ok = { train: [{ input: [[1, 2]], output: [[3]] }], test: [{ input: [[4]], output: [[5]] }] };
+const here = new URL("./testdata/", import.meta.url).pathname;
 
 Deno.test("loadArcFolder() loads every ARC-AGI-1, ARC-AGI-2 and ConceptARC task", async () => {
   const counts: number[] = [];
@@ -20,61 +20,89 @@ Deno.test("loadArcFolder() loads every ARC-AGI-1, ARC-AGI-2 and ConceptARC task"
   assertEquals(counts, [400, 400, 1000, 120, 160]);
 });
 
-Deno.test("malformed tasks each give one clear error naming the file, pair and field", async () => {
+Deno.test("loadArcFolder() reads nested (ConceptARC-style) folders in sorted path order", async () => {
+  const tasks = await loadArcFolder(`${here}tasks`);
+  assertEquals(tasks.map((t) => [t.id, t.train.length, t.test.length]), [["Concept1", 2, 2], ["flip", 1, 1]]);
+  assertEquals(Array.from(tasks[1]!.train[0]!.output!.data), [3, 0, 2, 1]);
+});
+
+Deno.test("loadArcFile(): each malformed file gives one clear error line naming the file and the field", async () => {
+  // The truncated file is written here: a fixture could not pass `deno fmt --check`.
   const dir = await Deno.makeTempDir();
-  const cases: [string, string, string][] = [
-    ["truncated.json", JSON.stringify(ok).slice(0, 30), "truncated.json: invalid JSON"],
-    [
-      "ragged.json",
-      JSON.stringify({ ...ok, train: [{ input: [[1, 2], [3]], output: [[1]] }] }),
-      "ragged.json: train[0].input: row 1 has 1 cells, expected 2 (ragged grid)",
-    ],
-    [
-      "colour.json",
-      JSON.stringify({ ...ok, test: [{ input: [[10]], output: [[1]] }] }),
-      "colour.json: test[0].input: cell (0, 0) is 10, expected an integer colour 0..9",
-    ],
-    [
-      "big.json",
-      JSON.stringify({ ...ok, train: [{ input: Array(31).fill(Array(31).fill(0)), output: [[1]] }] }),
-      "big.json: train[0].input: 31 rows, at most 30 allowed",
-    ],
-    ["notest.json", JSON.stringify({ train: ok.train }), 'notest.json: missing field "test"'],
+  const text = await Deno.readTextFile(`${here}tasks/flip.json`);
+  await Deno.writeTextFile(`${dir}/truncated.json`, text.slice(0, text.length / 2));
+  const e = await assertRejects(() => loadArcFile(`${dir}/truncated.json`), DataError);
+  assert(e.message.startsWith(`${dir}/truncated.json: invalid JSON (`), e.message);
+  assertEquals(e.message.split("\n").length, 1);
+  await Deno.remove(dir, { recursive: true });
+  const cases: [string, string][] = [
+    ["ragged.json", "ragged.json: train[0].input: row 1 has 1 cells, expected 2 (ragged grid)"],
+    ["colour10.json", "colour10.json: test[0].input: cell (0, 1) is 10, expected an integer colour 0..9"],
+    ["big31.json", "big31.json: train[0].input: 31 rows, at most 30 allowed"],
+    ["notest.json", 'notest.json: missing field "test"'],
   ];
-  for (const [name, text, message] of cases) {
-    const sub = `${dir}/${name}.d`;
-    await Deno.mkdir(sub);
-    await Deno.writeTextFile(`${sub}/${name}`, text);
-    const e = await assertRejects(() => loadArcFolder(sub), DataError);
-    assert(e.message.includes(message), `${e.message} should include ${message}`);
+  for (const [name, message] of cases) {
+    const e = await assertRejects(() => loadArcFile(`${here}malformed/${name}`), DataError);
+    assert(e.message.startsWith(`${here}malformed/${message}`), `${e.message} should start with ${message}`);
     assertEquals(e.message.split("\n").length, 1);
   }
-  // One bad file among good ones: stop by default, skip and report when asked.
-  const mixed = `${dir}/mixed`;
-  await Deno.mkdir(mixed);
-  await Deno.writeTextFile(`${mixed}/good.json`, JSON.stringify(ok));
-  await Deno.writeTextFile(`${mixed}/bad.json`, "{");
-  await assertRejects(() => loadArcFolder(mixed), DataError, "bad.json");
+  await assertRejects(
+    () => loadArcFile(`${here}malformed/absent.json`),
+    DataError,
+    "absent.json: cannot read",
+  );
+  await assertRejects(() => loadArcFolder(`${here}absent`), DataError, "absent: cannot read folder");
+});
+
+Deno.test("loadArcFolder(): a bad file stops the load by default, and is reported and skipped with skipInvalid", async () => {
+  await assertRejects(
+    () => loadArcFolder(`${here}mixed`),
+    DataError,
+    "bad.json: test[0].input: row 1 has 1 cells",
+  );
   const skipped: string[] = [];
-  const tasks = await loadArcFolder(mixed, { skipInvalid: true, onSkip: (e) => skipped.push(e.message) });
-  assertEquals([tasks.length, skipped.length], [1, 1]);
-  await Deno.remove(dir, { recursive: true });
+  const tasks = await loadArcFolder(`${here}mixed`, {
+    skipInvalid: true,
+    onSkip: (e) => skipped.push(e.message),
+  });
+  assertEquals(tasks.map((t) => t.id), ["good"]);
+  assertEquals(skipped.length, 1);
+  assert(skipped[0]!.includes("mixed/bad.json"));
+  // Nothing valid left is an error too, not an empty dataset.
+  await assertRejects(
+    () => loadArcFolder(`${here}malformed`, { skipInvalid: true }),
+    DataError,
+    "no ARC task files",
+  );
 });
 
 Deno.test("loadKaggleArc() joins challenges and solutions and validates both", async () => {
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(
-    `${dir}/c.json`,
-    JSON.stringify({
-      b: { train: ok.train, test: [{ input: [[1]] }] },
-      a: { train: ok.train, test: [{ input: [[2]] }] },
-    }),
+  const tasks = await loadKaggleArc(
+    `${here}kaggle/tiny_challenges.json`,
+    `${here}kaggle/tiny_solutions.json`,
   );
-  await Deno.writeTextFile(`${dir}/s.json`, JSON.stringify({ a: [[[7]]], b: [[[8]]] }));
-  const tasks = await loadKaggleArc(`${dir}/c.json`, `${dir}/s.json`);
-  assertEquals(tasks.map((t) => [t.id, t.test[0]!.output!.data[0]]), [["a", 7], ["b", 8]]);
-  await Deno.writeTextFile(`${dir}/s.json`, JSON.stringify({ a: [[[7, 1], [2]]] }));
-  await assertRejects(() => loadKaggleArc(`${dir}/c.json`, `${dir}/s.json`), DataError, "s.json#a[0]");
-  assertThrows(() => parseArcTask([], "x.json", "x"), DataError, "x.json: expected a JSON object");
+  assertEquals(
+    tasks.map((t) => [t.id, t.test.map((p) => Array.from(p.output!.data).join())]),
+    [["t1", ["3", "4,4"]], ["t2", ["5"]]],
+  );
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/s.json`, JSON.stringify({ t1: [[[7, 1], [2]], [[1]]] }));
+  await assertRejects(
+    () => loadKaggleArc(`${here}kaggle/tiny_challenges.json`, `${dir}/s.json`),
+    DataError,
+    "s.json#t1[0]: row 1 has 1 cells",
+  );
+  await Deno.writeTextFile(`${dir}/s.json`, "[]");
+  await assertRejects(
+    () => loadKaggleArc(`${here}kaggle/tiny_challenges.json`, `${dir}/s.json`),
+    DataError,
+    "keyed by task id",
+  );
   await Deno.remove(dir, { recursive: true });
+  assertThrows(() => parseArcTask([], "x.json", "x"), DataError, "x.json: expected a JSON object");
+  assertThrows(
+    () => parseArcTask({ train: [{ input: [[1]] }], test: [] }, "y.json", "y"),
+    DataError,
+    'y.json: train[0]: missing field "output"',
+  );
 });

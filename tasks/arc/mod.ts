@@ -12,5 +12,8 @@
  */
 export * from "./loader.ts";
 export * from "./tokenizer.ts";
+export * from "./versions.ts";
+export * from "./batch_plan.ts";
 export * from "./dataset.ts";
+export * from "./subsets.ts";
 export * from "./evaluator.ts";

@@ -17,7 +17,8 @@ export const ARC_TOKENS = { pad: 0, eos: 1, colour0: 2 } as const;
 const ORIGIN: TranslateParams = { row: 0, col: 0 };
 
 /**
- * Tokens of `grid` placed at `at` (default the top-left corner) on the canvas.
+ * Tokens of `grid` placed at `at` (default the top-left corner) on the canvas, written into `out` (900
+ * cells, overwritten; default a new array).
  *
  * @example
  * ```ts
@@ -27,24 +28,33 @@ const ORIGIN: TranslateParams = { row: 0, col: 0 };
  * if (t.slice(0, 5).join() !== "3,2,5,1,0" || t.slice(60, 64).join() !== "1,1,1,0") throw new Error("spec");
  * ```
  */
-export function encodeArcGrid(grid: Grid, at: TranslateParams = ORIGIN): Int32Array {
-  const C = ARC_CANVAS, out = new Int32Array(C * C);
-  const { height: h, width: w } = grid;
-  if (at.row + h > C || at.col + w > C) {
-    throw new RangeError(`encodeArcGrid: a ${h}x${w} grid at (${at.row}, ${at.col}) leaves the canvas`);
+export function encodeArcGrid(
+  grid: Grid,
+  at: TranslateParams = ORIGIN,
+  out: Int32Array = new Int32Array(ARC_CANVAS * ARC_CANVAS),
+): Int32Array {
+  return writeCanvas(out.fill(ARC_TOKENS.pad), grid, at, "encodeArcGrid");
+}
+
+// Writes the grid's colour and EOS tokens into `out` (already filled with the PAD value).
+function writeCanvas(out: Int32Array, grid: Grid, at: TranslateParams, who: string): Int32Array {
+  const C = ARC_CANVAS, { height: h, width: w, data } = grid, r0 = at.row, c0 = at.col;
+  if (!(r0 >= 0 && c0 >= 0 && r0 + h <= C && c0 + w <= C)) {
+    throw new RangeError(`${who}: a ${h}x${w} grid at (${r0}, ${c0}) leaves the ${C}x${C} canvas`);
   }
+  const eos = ARC_TOKENS.eos, c2 = ARC_TOKENS.colour0;
   for (let r = 0; r < h; r++) {
-    for (let c = 0; c < w; c++) {
-      out[(at.row + r) * C + at.col + c] = grid.data[r * w + c]! + ARC_TOKENS.colour0;
-    }
-    if (at.col + w < C) out[(at.row + r) * C + at.col + w] = ARC_TOKENS.eos;
+    const o = (r0 + r) * C + c0, s = r * w;
+    for (let c = 0; c < w; c++) out[o + c] = data[s + c]! + c2;
+    if (c0 + w < C) out[o + w] = eos;
   }
-  if (at.row + h < C) { for (let c = 0; c < w; c++) out[(at.row + h) * C + at.col + c] = ARC_TOKENS.eos; }
+  if (r0 + h < C) out.fill(eos, (r0 + h) * C + c0, (r0 + h) * C + c0 + w);
   return out;
 }
 
 /**
- * Labels for an output grid: its tokens, with PAD cells ignored by the loss.
+ * Labels for an output grid: its tokens, with PAD cells ignored by the loss (written into `out` as
+ * {@linkcode encodeArcGrid}).
  *
  * @example
  * ```ts
@@ -53,8 +63,12 @@ export function encodeArcGrid(grid: Grid, at: TranslateParams = ORIGIN): Int32Ar
  * if (l[0] !== 11 || l[1] !== 1 || l[2] !== -100) throw new Error("label");
  * ```
  */
-export function encodeArcLabel(grid: Grid, at: TranslateParams = ORIGIN): Int32Array {
-  return encodeArcGrid(grid, at).map((t) => (t === ARC_TOKENS.pad ? IGNORE_LABEL : t));
+export function encodeArcLabel(
+  grid: Grid,
+  at: TranslateParams = ORIGIN,
+  out: Int32Array = new Int32Array(ARC_CANVAS * ARC_CANVAS),
+): Int32Array {
+  return writeCanvas(out.fill(IGNORE_LABEL), grid, at, "encodeArcLabel");
 }
 
 /**
