@@ -16,15 +16,16 @@ import {
 } from "../core/mod.ts";
 import {
   configFromFlags,
+  mixerFromJson,
   numberFlag,
   presetByName,
   PRESETS,
   TRAIN_STRING_FLAGS,
   UsageError,
 } from "./flags.ts";
-import { prepareData } from "./data.ts";
+import { type DataOptions, prepareData } from "./data.ts";
 import { Progress } from "./progress.ts";
-import { saveCheckpoint } from "../core/mod.ts";
+import { loadCheckpoint, restoreSession, saveCheckpoint } from "../core/mod.ts";
 
 const HELP = `Train a Tiny Recursive Model.
 
@@ -42,6 +43,8 @@ Data and run:
   --backend NAME        ${BACKENDS.join(" | ")} (default wasm)
   --seed N              seed of data, init and exploration (default 0)
   --quiet               no progress output (the JSON summary is still printed)
+  --checkpoint-every N  save a checkpoint every N steps under OUT/checkpoints (atomic; keeps the last --keep, default 3)
+  --resume DIR          continue a run from a checkpoint exactly (preset, config, seed and data come from it)
 ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder of task files):
   --augmentations N     distinct augmentations per task (default 1000)
   --test-versions N     versions of each test task to evaluate (default all)
@@ -58,11 +61,29 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
+/** The run folder of a checkpoint: `run/checkpoint` -> `run`, `run/checkpoints/step-N` -> `run`. */
+function runFolderOf(checkpoint: string): string {
+  const parts = checkpoint.replace(/\/+$/, "").split("/");
+  parts.pop();
+  if (parts[parts.length - 1] === "checkpoints") parts.pop();
+  return parts.join("/") || ".";
+}
+
+/** Keeps the newest `keep` periodic checkpoints (names sort by step). */
+async function pruneCheckpoints(dir: string, keep: number): Promise<void> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.isDirectory && /^step-\d+$/.test(e.name)) names.push(e.name);
+  names.sort();
+  for (const name of names.slice(0, Math.max(0, names.length - keep))) {
+    await Deno.remove(`${dir}/${name}`, { recursive: true });
+  }
+}
+
 /** Runs the train command; returns the process exit code. */
 export async function trainCommand(argv: readonly string[]): Promise<number> {
   const flags = parseArgs(argv, {
     string: TRAIN_STRING_FLAGS,
-    boolean: ["help", "quiet"],
+    boolean: ["help", "quiet", "skip-invalid"],
     alias: { h: "help" },
   });
   if (flags.help) {
@@ -71,10 +92,14 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (flags._.length > 0) throw new UsageError(`unexpected argument "${flags._[0]}" (see --help)`);
-  const preset = presetByName((flags.preset as string | undefined) ?? "sudoku-small");
-  const config = resolveConfig(configFromFlags(preset, flags));
-  const seed = numberFlag(flags, "seed") ?? 0;
-  const steps = numberFlag(flags, "steps") ?? preset.steps;
+  // --resume takes the preset, config, seed and data recipe from the checkpoint.
+  const resumeDir = flags.resume as string | undefined;
+  const resumed = resumeDir ? await loadCheckpoint(resumeDir, mixerFromJson) : null;
+  const savedRun = (resumed?.meta.extra ?? {}) as { data?: DataOptions; steps?: number };
+  const preset = presetByName(resumed?.meta.preset ?? (flags.preset as string | undefined) ?? "sudoku-small");
+  const config = resumed ? resumed.config : resolveConfig(configFromFlags(preset, flags));
+  const seed = resumed ? resumed.meta.seed : numberFlag(flags, "seed") ?? 0;
+  const steps = numberFlag(flags, "steps") ?? savedRun.steps ?? preset.steps;
   const backendFlag = (flags.backend as string | undefined) ?? "wasm";
   if (!BACKENDS.includes(backendFlag as BackendName)) {
     throw new UsageError(`--backend: expected one of ${BACKENDS.join(", ")}, got "${backendFlag}"`);
@@ -82,10 +107,10 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   const backend = await initBackend(backendFlag as BackendName);
   const quiet = flags.quiet === true;
-  const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)));
+  const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)), resumed?.meta.step ?? 0);
   const say = (line: string) => quiet || progress.log(line);
 
-  const dataOptions = {
+  const dataOptions: DataOptions = savedRun.data ?? {
     data: flags.data as string | undefined,
     seed,
     trainSize: numberFlag(flags, "train-size") ?? preset.trainSize,
@@ -96,31 +121,51 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   };
   const data = await prepareData(preset, dataOptions);
   const out = (flags.out as string | undefined) ??
-    `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    (resumeDir
+      ? runFolderOf(resumeDir)
+      : `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   await Deno.mkdir(out, { recursive: true });
   const metricsFile = await Deno.open(`${out}/metrics.jsonl`, { create: true, append: true });
   const enc = new TextEncoder();
   const logJson = (record: Record<string, unknown>) =>
     metricsFile.writeSync(enc.encode(JSON.stringify(record) + "\n"));
 
-  using model = createTrm(data.spec, config, { seed });
-  using session = new TrainSession(model, { totalSteps: steps, seed });
+  using model = resumed?.model ?? createTrm(data.spec, config, { seed });
+  using session = new TrainSession(model, {
+    totalSteps: steps,
+    seed,
+    ...(resumed ? { puzzles: resumed.puzzles } : {}),
+  });
+  if (resumed) restoreSession(resumed, session);
   const params = model.variables.reduce((n, v) => n + v.size, 0);
   say(
     `${preset.name}: ${data.describe}; ${params.toLocaleString("en")} parameters; backend ${backend}; ` +
       `puzzle table ${
         (session.puzzles.bytes / 2 ** 20).toFixed(1)
-      } MiB; ${steps} steps of batch ${config.optim.batchSize}`,
+      } MiB; ${steps} steps of batch ${config.optim.batchSize}` +
+      (resumed ? `; resuming at step ${session.stepCount} from ${resumeDir}` : ""),
   );
   logJson({
-    event: "start",
+    event: resumed ? "resume" : "start",
     preset: preset.name,
     backend,
     params,
     config: configToJson(config),
     seed,
     steps,
+    step: session.stepCount,
   });
+  const checkpointEvery = numberFlag(flags, "checkpoint-every") ?? 0;
+  const keep = numberFlag(flags, "keep") ?? 3;
+  const save = (dir: string) =>
+    saveCheckpoint(dir, {
+      preset: preset.name,
+      taskSpec: data.spec,
+      config,
+      session,
+      seed,
+      extra: { data: dataOptions, steps },
+    });
 
   const evalEvery = numberFlag(flags, "eval-every") ?? 0;
   const evalLimit = numberFlag(flags, "eval-limit");
@@ -132,6 +177,10 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     for (let s = session.stepCount; s < steps; s++) {
       const m = await session.step(data.train.batch(s, config.optim.batchSize));
       logJson({ event: "step", ...m });
+      if (checkpointEvery > 0 && m.step % checkpointEvery === 0 && m.step < steps) {
+        await save(`${out}/checkpoints/step-${String(m.step).padStart(7, "0")}`);
+        await pruneCheckpoints(`${out}/checkpoints`, keep);
+      }
       if (!quiet) {
         const acc = Number.isNaN(m.exactAccuracy)
           ? ""
@@ -163,14 +212,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       accuracy: r.accuracy,
       count: r.count,
     });
-    const checkpoint = await saveCheckpoint(`${out}/checkpoint`, {
-      preset: preset.name,
-      taskSpec: data.spec,
-      config,
-      session,
-      seed,
-      extra: { data: dataOptions },
-    });
+    const checkpoint = await save(`${out}/checkpoint`);
     say(
       `held-out exact accuracy ${
         (100 * r.exactAccuracy).toFixed(2)

@@ -67,7 +67,12 @@ export class AdamAtan2 implements Disposable {
         const m = this.#m[i]!, v = this.#v[i]!;
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-        const upd = tf.atan2(tf.div(m, c1), tf.div(tf.sqrt(v), c2));
+        // atan2(0, 0) is 0 in CUDA and IEEE, but unspecified in WGSL (llvmpipe returns 3pi/4): mask
+        // parameters that have never had a gradient (v = 0 implies m = 0).
+        const upd = tf.mul(
+          tf.atan2(tf.div(m, c1), tf.div(tf.sqrt(v), c2)),
+          tf.cast(tf.greater(v, 0), "float32"),
+        );
         w.assign(tf.sub(tf.mul(w, decay), tf.mul(upd, lr)));
       });
     });

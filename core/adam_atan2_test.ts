@@ -24,3 +24,12 @@ Deno.test("AdamAtan2.update() matches the reference formula over three steps", a
   const got = await w.data();
   ref.forEach((r, i) => assertAlmostEquals(got[i]!, r, 1e-6));
 });
+
+Deno.test("AdamAtan2.update() leaves a weight that never had a gradient unchanged but for decay", async () => {
+  const w = tf.variable(tf.tensor1d([0.5, 0.5]));
+  using opt = new AdamAtan2([w], { betas: [0.9, 0.95], weightDecay: 0 });
+  for (let i = 0; i < 3; i++) opt.update([tf.tensor1d([0, 1])], 0.1);
+  const got = await w.data();
+  assertAlmostEquals(got[0]!, 0.5, 0); // atan2(0, 0) must count as 0 (WGSL leaves it unspecified)
+  assertAlmostEquals(got[1]!, 0.5 - 0.3 * Math.PI / 4, 1e-6);
+});

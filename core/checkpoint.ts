@@ -14,7 +14,7 @@ import { paramName } from "./params.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
 import type { TaskSpec } from "./task.ts";
-import type { TrainSession } from "./train_session.ts";
+import type { SessionSnapshot, TrainSession } from "./train_session.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
 
 /** A checkpoint that is missing, malformed or does not fit the requested model. */
@@ -73,7 +73,7 @@ async function values(
   vars: readonly tf.Variable[],
   names: readonly string[],
   prefix: string,
-  out: Record<string, { shape: number[]; data: Float32Array }>,
+  out: Record<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>,
 ): Promise<void> {
   for (let i = 0; i < vars.length; i++) {
     out[`${prefix}${names[i]}`] = { shape: vars[i]!.shape, data: (await vars[i]!.data()) as Float32Array };
@@ -100,42 +100,65 @@ async function values(
  */
 export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<string> {
   const { session, config } = options, model = session.model;
-  await Deno.mkdir(dir, { recursive: true });
-  const names = model.variables.map((v) => paramName(v.name));
-  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  const ema = session.ema;
-  await values(ema ? ema.shadows : model.variables, names, "model/", tensors);
-  await values(
-    [model.init.y as tf.Variable, model.init.z as tf.Variable],
-    ["y_init", "z_init"],
-    "model/",
-    tensors,
-  );
-  if (ema) await values(model.variables, names, "live/", tensors);
-  await values(session.optimizer.moments.m, names, "adam/m/", tensors);
-  await values(session.optimizer.moments.v, names, "adam/v/", tensors);
-  tensors["puzzle_emb"] = {
-    shape: [session.puzzles.rows, session.puzzles.dim],
-    data: session.puzzles.weights,
-  };
-  await writeFileAtomic(
-    `${dir}/tensors.safetensors`,
-    encodeSafetensors(tensors, { format: "recursive-trm" }),
-  );
-  const meta: CheckpointMeta = {
-    format: "recursive-trm-checkpoint/1",
-    version: VERSION,
-    preset: options.preset ?? null,
-    taskSpec: options.taskSpec,
-    config: configToJson(config),
-    seed: options.seed,
-    step: session.stepCount,
-    rng: session.state.rng,
-    ema: ema !== null,
-    extra: options.extra ?? {},
-  };
-  await writeJsonAtomic(`${dir}/meta.json`, meta);
-  return dir;
+  const path = dir.replace(/\/+$/, "");
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(tmp, { recursive: true });
+  try {
+    const names = model.variables.map((v) => paramName(v.name));
+    const tensors: Record<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }> = {};
+    const ema = session.ema;
+    await values(ema ? ema.shadows : model.variables, names, "model/", tensors);
+    await values(
+      [model.init.y as tf.Variable, model.init.z as tf.Variable],
+      ["y_init", "z_init"],
+      "model/",
+      tensors,
+    );
+    if (ema) await values(model.variables, names, "live/", tensors);
+    await values(session.optimizer.moments.m, names, "adam/m/", tensors);
+    await values(session.optimizer.moments.v, names, "adam/v/", tensors);
+    tensors["puzzle_emb"] = {
+      shape: [session.puzzles.rows, session.puzzles.dim],
+      data: session.puzzles.weights,
+    };
+    const snap = await session.snapshot();
+    const B = snap.slotSteps.length;
+    tensors["train/slot_steps"] = { shape: [B], data: snap.slotSteps };
+    tensors["train/halted"] = { shape: [B], data: snap.halted };
+    tensors["train/inputs"] = { shape: [B, snap.inputs.length / B], data: snap.inputs };
+    tensors["train/labels"] = { shape: [B, snap.labels.length / B], data: snap.labels };
+    tensors["train/puzzle_ids"] = { shape: [B], data: snap.puzzleIds };
+    if (snap.carry) {
+      tensors["train/carry_y"] = { shape: [snap.carry.y.length], data: snap.carry.y };
+      tensors["train/carry_z"] = { shape: [snap.carry.z.length], data: snap.carry.z };
+    }
+    await writeFileAtomic(
+      `${tmp}/tensors.safetensors`,
+      encodeSafetensors(tensors, { format: "recursive-trm" }),
+    );
+    const meta: CheckpointMeta = {
+      format: "recursive-trm-checkpoint/1",
+      version: VERSION,
+      preset: options.preset ?? null,
+      taskSpec: options.taskSpec,
+      config: configToJson(config),
+      seed: options.seed,
+      step: session.stepCount,
+      rng: snap.rng,
+      ema: ema !== null,
+      extra: options.extra ?? {},
+    };
+    await writeJsonAtomic(`${tmp}/meta.json`, meta);
+    // Swap the finished directory in: a crash leaves the old checkpoint or the new one, never half of one.
+    const old = `${path}.old-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    const existed = await Deno.rename(path, old).then(() => true, () => false);
+    await Deno.rename(tmp, path);
+    if (existed) await Deno.remove(old, { recursive: true });
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  return path;
 }
 
 /** A loaded checkpoint: a model holding the saved (EMA) weights, the puzzle table and the metadata. */
@@ -203,4 +226,48 @@ export async function loadCheckpoint(
     puzzles.weights.set(table.data as Float32Array);
   }
   return { meta, config, model, puzzles, tensors };
+}
+
+/**
+ * Puts a training run back exactly where a checkpoint left it: live weights, EMA shadows, AdamATan2
+ * moments and step, the puzzle table (already in `loaded.puzzles`), every slot's example, step count and
+ * carry, and the RNG. `session` must have been created on `loaded.model` with `loaded.puzzles`.
+ */
+export function restoreSession(loaded: LoadedCheckpoint, session: TrainSession): void {
+  const t = loaded.tensors, file = "tensors.safetensors";
+  const get = (name: string): StoredTensor => {
+    const v = t.get(name);
+    if (!v) throw new CheckpointError(`${file}: missing "${name}", needed to resume`);
+    return v;
+  };
+  const model = session.model;
+  const names = model.variables.map((v) => paramName(v.name));
+  const assign = (vars: readonly tf.Variable[], prefix: string) =>
+    vars.forEach((v, i) => {
+      const stored = get(`${prefix}${names[i]}`);
+      if (stored.data.length !== v.size) {
+        throw new CheckpointError(
+          `${file}: "${prefix}${names[i]}" has ${stored.data.length} values, expected ${v.size}`,
+        );
+      }
+      v.assign(tf.tensor(stored.data as Float32Array, v.shape));
+    });
+  if (loaded.meta.ema) {
+    assign(model.variables, "live/");
+    if (session.ema) assign(session.ema.shadows, "model/");
+  }
+  assign(session.optimizer.moments.m, "adam/m/");
+  assign(session.optimizer.moments.v, "adam/v/");
+  const carryY = t.get("train/carry_y"), carryZ = t.get("train/carry_z");
+  const snap: SessionSnapshot = {
+    stepCount: loaded.meta.step,
+    rng: loaded.meta.rng,
+    slotSteps: get("train/slot_steps").data as Int32Array,
+    halted: get("train/halted").data as Uint8Array,
+    inputs: get("train/inputs").data as Int32Array,
+    labels: get("train/labels").data as Int32Array,
+    puzzleIds: get("train/puzzle_ids").data as Int32Array,
+    carry: carryY && carryZ ? { y: carryY.data as Float32Array, z: carryZ.data as Float32Array } : null,
+  };
+  session.restore(snap);
 }

@@ -42,6 +42,26 @@ export interface StepMetrics {
   readonly steps: number;
 }
 
+/** The run state of a {@linkcode TrainSession} beyond its weights (see `snapshot`). */
+export interface SessionSnapshot {
+  /** Optimizer steps taken. */
+  readonly stepCount: number;
+  /** State of the exploration RNG. */
+  readonly rng: readonly number[];
+  /** Supervision steps of each slot's example. */
+  readonly slotSteps: Int32Array;
+  /** 1 where a slot halted (and is refilled next step). */
+  readonly halted: Uint8Array;
+  /** Each slot's example: inputs [B * L]. */
+  readonly inputs: Int32Array;
+  /** Each slot's labels [B * L]. */
+  readonly labels: Int32Array;
+  /** Each slot's puzzle id [B]. */
+  readonly puzzleIds: Int32Array;
+  /** The carry y and z ([B * L' * D] each), or null before the first step. */
+  readonly carry: { readonly y: Float32Array; readonly z: Float32Array } | null;
+}
+
 /** Thrown when the loss becomes NaN or infinite; names the step. Weights are left untouched. */
 export class NonFiniteLossError extends Error {
   /** Creates the error for `step`. */
@@ -240,18 +260,63 @@ export class TrainSession implements Disposable {
     return this.#steps.slice();
   }
 
-  /** Bookkeeping state for checkpoints (the carry tensors are not part of it: a resumed run restarts slots). */
-  get state(): { readonly stepCount: number; readonly rng: readonly number[] } {
-    return { stepCount: this.stepCount, rng: this.#rng.state() };
+  /**
+   * Everything besides the weights and optimizer moments that a resumed run needs to continue exactly:
+   * step count, RNG state, each slot's example and step count, which slots halted, and the carry.
+   */
+  async snapshot(): Promise<SessionSnapshot> {
+    const B = this.model.config.optim.batchSize, L = this.model.spec.seqLen;
+    const inputs = new Int32Array(B * L), labels = new Int32Array(B * L), puzzleIds = new Int32Array(B);
+    this.#current.forEach((ex, b) => {
+      if (!ex) return;
+      inputs.set(ex.input, b * L);
+      labels.set(ex.label, b * L);
+      puzzleIds[b] = ex.puzzleId;
+    });
+    const carry = this.#carry
+      ? { y: (await this.#carry.y.data()) as Float32Array, z: (await this.#carry.z.data()) as Float32Array }
+      : null;
+    return {
+      stepCount: this.stepCount,
+      rng: this.#rng.state(),
+      slotSteps: this.#steps.slice(),
+      halted: this.#halted.slice(),
+      inputs,
+      labels,
+      puzzleIds,
+      carry,
+    };
   }
 
-  /** Restores {@linkcode TrainSession.state} (all slots restart as halted). */
-  restore(state: { readonly stepCount: number; readonly rng: readonly number[] }): void {
-    this.stepCount = state.stepCount;
-    this.optimizer.step = state.stepCount;
-    this.#rng = rngFromState(state.rng);
+  /** Restores a {@linkcode TrainSession.snapshot} (weights, moments and EMA are restored separately). */
+  restore(snap: SessionSnapshot): void {
+    const B = this.model.config.optim.batchSize,
+      L = this.model.spec.seqLen,
+      D = this.model.config.model.hidden;
+    const Lp = this.model.seqLen;
+    if (snap.slotSteps.length !== B || snap.inputs.length !== B * L) {
+      throw new RangeError(
+        `TrainSession.restore: the snapshot has ${snap.slotSteps.length} slots of length ${
+          snap.inputs.length / Math.max(1, snap.slotSteps.length)
+        }, expected ${B} of ${L}`,
+      );
+    }
+    this.stepCount = snap.stepCount;
+    this.optimizer.step = snap.stepCount;
+    this.#rng = rngFromState(snap.rng);
+    this.#steps.set(snap.slotSteps);
+    this.#halted.set(snap.halted);
+    for (let b = 0; b < B; b++) {
+      this.#current[b] = this.#halted[b] && snap.carry === null ? undefined : {
+        input: snap.inputs.slice(b * L, (b + 1) * L),
+        label: snap.labels.slice(b * L, (b + 1) * L),
+        puzzleId: snap.puzzleIds[b]!,
+      };
+    }
     this.#disposeCarry();
-    this.#halted.fill(1);
+    if (snap.carry) {
+      this.#carry = { y: tf.tensor3d(snap.carry.y, [B, Lp, D]), z: tf.tensor3d(snap.carry.z, [B, Lp, D]) };
+    }
   }
 
   #disposeCarry(): void {
