@@ -26,3 +26,4 @@ export * from "./atomic_write.ts";
 export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./kernels/wasm_batch_matmul.ts";
+export * from "./torch_interop.ts";
