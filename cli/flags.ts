@@ -7,6 +7,7 @@
 import type { TokenMixer, TrmConfigInput } from "../core/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
+import { convMixer } from "../plugins/conv_mixer/mod.ts";
 import * as presets from "../presets.ts";
 import type { Preset } from "../presets.ts";
 
@@ -24,12 +25,14 @@ export const PRESETS: Readonly<Record<string, () => Preset>> = {
 export const MIXERS = {
   attention: (heads: number | undefined): TokenMixer => attention(heads ? { heads } : {}),
   "mlp-mixer": (): TokenMixer => mlpMixer(),
+  "conv-mixer": (): TokenMixer => convMixer(),
 } as const;
 
 /** Rebuilds a mixer plugin from the `kind` and `options` stored in a checkpoint. */
 export function mixerFromJson(kind: string, options: Readonly<Record<string, unknown>>): TokenMixer {
   if (kind === "attention") return attention(options);
   if (kind === "mlp-mixer") return mlpMixer(options);
+  if (kind === "conv-mixer") return convMixer(options);
   throw new UsageError(`checkpoint uses the mixer "${kind}", which this CLI does not know`);
 }
 

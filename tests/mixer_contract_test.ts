@@ -4,6 +4,7 @@ import { assert, assertEquals } from "@std/assert";
 import { createParamStore, createRng, type TokenMixer } from "../core/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
+import { convMixer } from "../plugins/conv_mixer/mod.ts";
 import { assertNoLeak, testBackend } from "./_helpers.ts";
 
 await testBackend();
@@ -12,6 +13,7 @@ const MIXERS: readonly TokenMixer[] = [
   attention({ heads: 2 }),
   attention({ heads: 4, positions: "none" }),
   mlpMixer(),
+  convMixer({ kernel: 11 }),
 ];
 
 for (const mixer of MIXERS) {
