@@ -1,26 +1,79 @@
 /**
- * A small safetensors reader and writer (no tfjs). The format: an 8-byte little-endian header length n,
- * n bytes of UTF-8 JSON (`{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {..}}`, offsets
- * relative to the data section), then the raw little-endian tensor bytes, which must cover the data
- * section exactly, without overlaps or holes. F16 and BF16 are widened to F32 on read.
+ * A small safetensors reader and writer on plain typed arrays (no tfjs).
+ *
+ * The format: an 8-byte little-endian u64 header length `n`, `n` bytes of UTF-8 JSON
+ * (`{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}`, offsets relative
+ * to the data section), then the raw little-endian, row-major tensor bytes.
+ *
+ * Writing follows the reference library byte for byte: tensors sorted by descending dtype alignment, then by
+ * name (so every tensor starts at a multiple of its element size); `__metadata__` first when non-empty; the
+ * JSON padded with spaces to a multiple of 8. Reading accepts any tensor order and checks what the reference
+ * reader checks: a header of at most 100,000,000 bytes that fits the file and starts with `{`, known dtypes,
+ * shapes of non-negative integers, byte counts equal to `product(shape) * dtypeSize`, and offsets that tile
+ * the data section exactly (no overlap, no hole, nothing after the last tensor). Tiling also defuses
+ * duplicate JSON keys: the entry a parser drops leaves a hole. Nothing is allocated before the header has
+ * been checked, and no allocation exceeds the file's size.
  *
  * @module
  */
+import { writeFileAtomic } from "./atomic_write.ts";
 
-/** Data types we read; we write F32 and I32. */
-export type SafetensorsDtype = "F32" | "F16" | "BF16" | "I32" | "I64" | "U8" | "BOOL";
+/** The dtypes read and written (the reference set minus the 8-bit floats). */
+export type SafetensorsDtype =
+  | "BOOL"
+  | "U8"
+  | "I8"
+  | "I16"
+  | "U16"
+  | "F16"
+  | "BF16"
+  | "I32"
+  | "U32"
+  | "F32"
+  | "F64"
+  | "I64"
+  | "U64";
 
-/** A tensor as stored: shape plus a typed array (F16/BF16 arrive widened to Float32Array). */
+/** Typed arrays that hold tensor values (F16/BF16 as Float32Array values or Uint16Array bit patterns). */
+export type SafetensorsData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** A tensor as stored: dtype, shape and row-major values. */
 export interface StoredTensor {
   /** Data type in the file. */
   readonly dtype: SafetensorsDtype;
+  /** Dimensions (`[]` is a scalar). */
+  readonly shape: readonly number[];
+  /** Values, row-major. */
+  readonly data: SafetensorsData;
+}
+
+/**
+ * A tensor to write. Without `dtype` it follows the array: Float32Array → F32, Int32Array → I32,
+ * Uint8Array → U8, Float64Array → F64, Int8Array → I8, Int16Array → I16, Uint16Array → U16,
+ * Uint32Array → U32, BigInt64Array → I64, BigUint64Array → U64. With `dtype` "F16"/"BF16" the data is a
+ * Float32Array (rounded to nearest, ties to even) or a Uint16Array of bit patterns; "I64" also takes an
+ * Int32Array; "BOOL" takes a Uint8Array.
+ */
+export interface SafetensorsInput {
+  /** Data type to store; inferred from `data` when absent. */
+  readonly dtype?: SafetensorsDtype;
   /** Dimensions. */
   readonly shape: readonly number[];
   /** Values, row-major. */
-  readonly data: Float32Array | Int32Array | Uint8Array;
+  readonly data: SafetensorsData;
 }
 
-/** Error for a malformed file; the message names the file (when known), the tensor and the problem. */
+/** Error for a malformed file or input; the message names the file (when known), the tensor and the problem. */
 export class SafetensorsError extends Error {
   /** Creates the error. */
   constructor(message: string) {
@@ -29,20 +82,107 @@ export class SafetensorsError extends Error {
   }
 }
 
-const BYTES: Readonly<Record<SafetensorsDtype, number>> = {
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  I64: 8,
-  U8: 1,
-  BOOL: 1,
+/** Options for {@linkcode decodeSafetensors}. */
+export interface DecodeSafetensorsOptions {
+  /** Named in error messages. */
+  readonly fileName?: string;
+  /** F16/BF16 as Float32Array values (default) or as the raw Uint16Array bit patterns. */
+  readonly half?: "float32" | "raw";
+  /** I64/U64 as Int32Array, refusing values outside int32 (default), or as BigInt64Array/BigUint64Array. */
+  readonly int64?: "int32" | "bigint";
+}
+
+/** Result of {@linkcode decodeSafetensors}. */
+export interface DecodedSafetensors {
+  /** Tensors by name. */
+  readonly tensors: Map<string, StoredTensor>;
+  /** The `__metadata__` strings (empty when absent). */
+  readonly metadata: Record<string, string>;
+}
+
+type ArrayCtor = new (buffer: ArrayBuffer) => SafetensorsData;
+/**
+ * Element size, rank in the reference writer's order (higher is written first), array class. Without a
+ * dtype, the first entry whose class matches the data is used (so U8 precedes BOOL, U16 precedes F16).
+ */
+const DTYPES: Readonly<Record<SafetensorsDtype, readonly [number, number, ArrayCtor]>> = {
+  F32: [4, 11, Float32Array],
+  I32: [4, 9, Int32Array],
+  U8: [1, 1, Uint8Array],
+  BOOL: [1, 0, Uint8Array],
+  I8: [1, 2, Int8Array],
+  I16: [2, 5, Int16Array],
+  U16: [2, 6, Uint16Array],
+  F16: [2, 7, Uint16Array],
+  BF16: [2, 8, Uint16Array],
+  U32: [4, 10, Uint32Array],
+  F64: [8, 12, Float64Array],
+  I64: [8, 13, BigInt64Array],
+  U64: [8, 14, BigUint64Array],
 };
-/** Headers larger than this are refused before anything is allocated. */
-const MAX_HEADER = 100 * 2 ** 20;
+/** The reference reader's limit on the JSON header. */
+const MAX_HEADER = 100_000_000;
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+/** IEEE binary16 bits → number (exact). */
+function f16BitsToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** bfloat16 bits → number (exact: the upper half of a float32). */
+function bf16BitsToF32(h: number): number {
+  scratch.setUint32(0, h << 16);
+  return scratch.getFloat32(0);
+}
+
+/** number → binary16 bits, rounded to nearest, ties to even (overflow → ±Infinity, NaN stays NaN). */
+function f32ToF16Bits(x: number): number {
+  scratch.setFloat32(0, x);
+  const b = scratch.getUint32(0), sign = (b >>> 16) & 0x8000, exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
+  const e = exp - 112; // rebias 127 → 15
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) { // subnormal half: the 24-bit significand shifted right by 14 - e
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e, rest = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
+    const h = mant >>> shift;
+    return sign | (rest > half || (rest === half && h & 1) ? h + 1 : h);
+  }
+  const h = (e << 10) | (mant >>> 13), rest = mant & 0x1fff;
+  return sign | (rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h); // a carry may reach Infinity
+}
+
+/** number → bfloat16 bits, rounded to nearest, ties to even (NaN stays a quiet NaN). */
+function f32ToBf16Bits(x: number): number {
+  scratch.setFloat32(0, x);
+  const b = scratch.getUint32(0);
+  if (Number.isNaN(x)) return (b >>> 16) | 0x40;
+  return (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+}
+
+const isDtype = (d: unknown): d is SafetensorsDtype => typeof d === "string" && Object.hasOwn(DTYPES, d);
+
+/** The stored bytes of `t` as `dtype` (converting F32 → F16/BF16 and I32 → I64 where asked). */
+function storedArray(name: string, t: SafetensorsInput): [SafetensorsDtype, SafetensorsData] {
+  const dtype = t.dtype ?? Object.entries(DTYPES).find(([, [, , ctor]]) => t.data instanceof ctor)?.[0];
+  const where = `tensor "${name}"`;
+  if (!dtype || !isDtype(dtype)) throw new SafetensorsError(`${where}: unsupported dtype or data array`);
+  const d = t.data, ctor = DTYPES[dtype][2];
+  if (d instanceof ctor) return [dtype, d];
+  if (d instanceof Float32Array && dtype === "F16") return [dtype, Uint16Array.from(d, f32ToF16Bits)];
+  if (d instanceof Float32Array && dtype === "BF16") return [dtype, Uint16Array.from(d, f32ToBf16Bits)];
+  if (d instanceof Int32Array && dtype === "I64") return [dtype, BigInt64Array.from(d, BigInt)];
+  throw new SafetensorsError(`${where}: dtype ${dtype} cannot be written from a ${d.constructor.name}`);
+}
 
 /**
- * Serialises tensors (F32 from Float32Array, I32 from Int32Array, U8 from Uint8Array) in name order.
+ * Serialises tensors and optional string metadata into safetensors bytes (layout as the reference writer).
  *
  * @example
  * ```ts
@@ -53,39 +193,44 @@ const MAX_HEADER = 100 * 2 ** 20;
  * ```
  */
 export function encodeSafetensors(
-  tensors: Readonly<
-    Record<
-      string,
-      { readonly shape: readonly number[]; readonly data: Float32Array | Int32Array | Uint8Array }
-    >
-  >,
+  tensors: Readonly<Record<string, SafetensorsInput>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const name of names) {
-    const t = tensors[name]!;
-    const dtype = t.data instanceof Float32Array ? "F32" : t.data instanceof Int32Array ? "I32" : "U8";
+  const entries: [string, SafetensorsDtype, SafetensorsData, readonly number[]][] = [];
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name === "__metadata__") throw new SafetensorsError(`tensor name "__metadata__" is reserved`);
+    if (!t.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw new SafetensorsError(
+        `tensor "${name}": shape [${t.shape}] is not a list of non-negative integers`,
+      );
+    }
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
       throw new SafetensorsError(
         `tensor "${name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`,
       );
     }
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+    entries.push([name, ...storedArray(name, t), t.shape]);
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8); // align data to 8 bytes
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
-  out.set(head, 8);
-  let o = 8 + head.length;
-  for (const name of names) {
-    const d = tensors[name]!.data;
+  entries.sort((a, b) => DTYPES[b[1]][1] - DTYPES[a[1]][1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const header: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== "string") throw new SafetensorsError(`metadata "${k}" is not a string`);
+  }
+  if (Object.keys(metadata).length) header.push(["__metadata__", metadata]);
+  let offset = 0;
+  for (const [name, dtype, data, shape] of entries) {
+    header.push([name, { dtype, shape, data_offsets: [offset, offset + data.byteLength] }]);
+    offset += data.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(header)));
+  const n = Math.ceil(json.length / 8) * 8; // pad with spaces so the data section starts 8-aligned
+  const out = new Uint8Array(8 + n + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + n);
+  let o = 8 + n;
+  for (const [, , d] of entries) {
     // Typed arrays are little-endian on every platform Deno runs on.
     out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), o);
     o += d.byteLength;
@@ -93,119 +238,164 @@ export function encodeSafetensors(
   return out;
 }
 
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-/** Result of {@linkcode decodeSafetensors}. */
-export interface DecodedSafetensors {
-  /** Tensors by name. */
-  readonly tensors: Map<string, StoredTensor>;
-  /** The `__metadata__` strings. */
-  readonly metadata: Record<string, string>;
+/** Turns the (copied, aligned) bytes of one tensor into its typed array. */
+function toArray(
+  dtype: SafetensorsDtype,
+  buf: ArrayBuffer,
+  options: DecodeSafetensorsOptions,
+  fail: (msg: string) => never,
+): SafetensorsData {
+  const raw = new DTYPES[dtype][2](buf);
+  if ((dtype === "F16" || dtype === "BF16") && options.half !== "raw") {
+    return Float32Array.from(raw as Uint16Array, dtype === "F16" ? f16BitsToF32 : bf16BitsToF32);
+  }
+  if ((dtype === "I64" || dtype === "U64") && options.int64 !== "bigint") {
+    const wide = raw as BigInt64Array | BigUint64Array, out = new Int32Array(wide.length);
+    for (let i = 0; i < wide.length; i++) {
+      const v = wide[i]!;
+      if (v > 2147483647n || v < -2147483648n) {
+        fail(`value ${v} at index ${i} does not fit in int32 (decode with { int64: "bigint" })`);
+      }
+      out[i] = Number(v);
+    }
+    return out;
+  }
+  return raw;
 }
 
 /**
- * Parses and validates a safetensors file held in memory. `fileName` only improves error messages.
+ * Parses and validates safetensors bytes. F16/BF16 become Float32Array (or raw bits with
+ * `{ half: "raw" }`), I64/U64 become Int32Array when every value fits (or BigInt arrays with
+ * `{ int64: "bigint" }`). A bare string second argument is taken as `fileName`.
  *
  * @example
  * ```ts
  * import { decodeSafetensors, SafetensorsError } from "@recursive/trm/core";
- * try { decodeSafetensors(new Uint8Array(4), "bad.safetensors"); throw new Error("accepted"); }
- * catch (e) { if (!(e instanceof SafetensorsError)) throw e; }
+ * try { decodeSafetensors(new Uint8Array(4), { fileName: "bad.safetensors" }); throw new Error("accepted"); }
+ * catch (e) { if (!(e instanceof SafetensorsError) || !e.message.startsWith("bad.safetensors")) throw e; }
  * ```
  */
-export function decodeSafetensors(bytes: Uint8Array, fileName = "safetensors"): DecodedSafetensors {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  options: DecodeSafetensorsOptions | string = {},
+): DecodedSafetensors {
+  const opts: DecodeSafetensorsOptions = typeof options === "string" ? { fileName: options } : options;
+  const file = opts.fileName ?? "safetensors";
   const fail = (msg: string): never => {
-    throw new SafetensorsError(`${fileName}: ${msg}`);
+    throw new SafetensorsError(`${file}: ${msg}`);
   };
   if (bytes.length < 8) fail(`file has ${bytes.length} bytes, shorter than the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
-    fail(`header length ${n} exceeds the file (${bytes.length - 8} bytes after the length field) or 100 MiB`);
+  if (n > BigInt(MAX_HEADER)) fail(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
+  if (n > BigInt(bytes.length - 8)) {
+    fail(`header length ${n} runs past the end of the file (${bytes.length - 8} bytes follow the length)`);
   }
-  const headerEnd = 8 + Number(n);
+  const dataStart = 8 + Number(n), dataLen = bytes.length - dataStart;
+  if (bytes[8] !== 0x7b) fail(`header does not start with "{"`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, headerEnd)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     fail("header is not a JSON object");
   }
-  const dataLen = bytes.length - headerEnd;
-  const metadata: Record<string, string> = {};
-  const spans: [number, number, string][] = [];
-  const tensors = new Map<string, StoredTensor>();
+  let metadata: Record<string, string> = {};
+  const spans: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof raw !== "object" || raw === null) fail("__metadata__ is not an object");
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`__metadata__.${k} is not a string`);
-        metadata[k] = v as string;
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+        fail("__metadata__ is not an object");
       }
+      const pairs = Object.entries(raw as Record<string, unknown>);
+      const bad = pairs.find(([, v]) => typeof v !== "string");
+      if (bad) fail(`__metadata__ "${bad[0]}" is ${JSON.stringify(bad[1])}, not a string`);
+      metadata = Object.fromEntries(pairs) as Record<string, string>;
       continue;
     }
-    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const where = `tensor "${name}"`;
-    if (typeof t !== "object" || t === null) fail(`${where} entry is not an object`);
-    if (typeof t.dtype !== "string" || !(t.dtype in BYTES)) {
-      fail(`${where} has unknown dtype ${JSON.stringify(t.dtype)}`);
+    if (typeof raw !== "object" || raw === null) fail(`${where}: entry is not an object`);
+    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!isDtype(t.dtype)) {
+      fail(
+        `${where}: unknown dtype ${JSON.stringify(t.dtype)} (supported: ${Object.keys(DTYPES).join(", ")})`,
+      );
     }
     const dtype = t.dtype as SafetensorsDtype;
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`${where} shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`);
+      fail(`${where}: shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`);
     }
     const shape = t.shape as number[];
-    const off = t.data_offsets as unknown;
+    const off = t.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`${where} data_offsets ${JSON.stringify(off)} is not [begin, end]`);
+      fail(`${where}: data_offsets ${JSON.stringify(off)} is not [begin, end] of non-negative integers`);
     }
     const [begin, end] = off as [number, number];
-    if (end < begin || end > dataLen) {
-      fail(`${where} data_offsets [${begin}, ${end}] outside the ${dataLen}-byte data section`);
+    if (end < begin) fail(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
+    if (end > dataLen) {
+      fail(`${where}: data_offsets [${begin}, ${end}] run past the ${dataLen}-byte data section`);
     }
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count * BYTES[dtype] !== end - begin) {
-      fail(
-        `${where} has ${end - begin} bytes, but shape [${shape}] of ${dtype} needs ${count * BYTES[dtype]}`,
-      );
+    // A float product is exact below 2^53 and rounds monotonically above, so it never equals a real size.
+    const need = shape.reduce((a, b) => a * b, DTYPES[dtype][0]);
+    if (need !== end - begin) {
+      const say = Number.isSafeInteger(need) ? `${need}` : "more than 2^53";
+      fail(`${where}: has ${end - begin} bytes, but shape [${shape}] of ${dtype} needs ${say}`);
     }
-    spans.push([begin, end, name]);
-    const src = bytes.slice(headerEnd + begin, headerEnd + end); // copy: aligned, independent of `bytes`
-    const view = new DataView(src.buffer);
-    let data: Float32Array | Int32Array | Uint8Array;
-    if (dtype === "F32") data = new Float32Array(src.buffer);
-    else if (dtype === "I32") data = new Int32Array(src.buffer);
-    else if (dtype === "F16") {
-      data = Float32Array.from({ length: count }, (_, i) => f16ToF32(view.getUint16(2 * i, true)));
-    } else if (dtype === "BF16") {
-      data = Float32Array.from(
-        { length: count },
-        (_, i) => new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0]!,
-      );
-    } else if (dtype === "I64") {
-      data = Int32Array.from({ length: count }, (_, i) => {
-        const v = view.getBigInt64(8 * i, true);
-        if (v > 2147483647n || v < -2147483648n) fail(`${where} value ${v} does not fit in int32`);
-        return Number(v);
-      });
-    } else data = src;
-    tensors.set(name, { dtype, shape, data });
+    spans.push({ name, dtype, shape, begin, end });
   }
-  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
-  for (const [begin, end, name] of spans) {
-    if (begin < cursor) fail(`tensor "${name}" overlaps the previous tensor`);
-    if (begin > cursor) fail(`the data section has a hole before tensor "${name}"`);
+  for (const { name, begin, end } of sorted) {
+    if (begin < cursor) fail(`tensor "${name}": bytes [${begin}, ${end}] overlap the previous tensor`);
+    if (begin > cursor) fail(`tensor "${name}": the data section has a hole at bytes [${cursor}, ${begin}]`);
     cursor = end;
   }
   if (cursor !== dataLen) {
-    fail(`the data section has ${dataLen - cursor} trailing bytes not covered by any tensor`);
+    fail(`the data section has ${dataLen - cursor} trailing bytes not covered by a tensor`);
+  }
+  const tensors = new Map<string, StoredTensor>();
+  for (const { name, dtype, shape, begin, end } of spans) {
+    const buf = bytes.slice(dataStart + begin, dataStart + end).buffer; // a copy: aligned and independent
+    const data = toArray(dtype, buf, opts, (msg) => fail(`tensor "${name}": ${msg}`));
+    tensors.set(name, { dtype, shape, data });
   }
   return { tensors, metadata };
+}
+
+/**
+ * Reads and validates a safetensors file (errors name the file); see {@linkcode decodeSafetensors}.
+ *
+ * @example
+ * ```ts
+ * import { readSafetensorsFile, writeSafetensorsFile } from "@recursive/trm/core";
+ * const path = `${await Deno.makeTempDir()}/t.safetensors`;
+ * await writeSafetensorsFile(path, { h: { dtype: "F16", shape: [1], data: Float32Array.of(-2.5) } });
+ * if ((await readSafetensorsFile(path)).tensors.get("h")!.data[0] !== -2.5) throw new Error("read");
+ * ```
+ */
+export async function readSafetensorsFile(
+  path: string,
+  options: DecodeSafetensorsOptions = {},
+): Promise<DecodedSafetensors> {
+  return decodeSafetensors(await Deno.readFile(path), { fileName: path, ...options });
+}
+
+/**
+ * Writes tensors to a safetensors file atomically (temporary file, fsync, rename).
+ *
+ * @example
+ * ```ts
+ * import { readSafetensorsFile, writeSafetensorsFile } from "@recursive/trm/core";
+ * const path = `${await Deno.makeTempDir()}/t.safetensors`;
+ * await writeSafetensorsFile(path, { i: { shape: [2], data: Int32Array.of(7, -7) } }, { note: "x" });
+ * if ((await readSafetensorsFile(path)).metadata.note !== "x") throw new Error("metadata");
+ * ```
+ */
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: Readonly<Record<string, SafetensorsInput>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
