@@ -113,6 +113,20 @@ Deno.test("cli eval and solve use a trained checkpoint", async () => {
   assertEquals(solved.code, 0, solved.stderr);
   assertStringIncludes(solved.stdout, "step 1");
   assertStringIncludes(solved.stdout, "supervision steps:");
+  const drawn = await run(
+    "solve",
+    "--checkpoint",
+    `${out}/checkpoint`,
+    "--backend",
+    "cpu",
+    "--full",
+    "--svg",
+    `${out}/trace.svg`,
+    "1.3.3..2.1..4..1",
+  );
+  assertEquals(drawn.code, 0, drawn.stderr);
+  const svg = await Deno.readTextFile(`${out}/trace.svg`);
+  assert(svg.startsWith("<svg") && svg.includes("step 2, p="), "one panel per supervision step");
   const bad = await run("solve", "--checkpoint", `${out}/checkpoint`, "--backend", "cpu", "1.3");
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.stderr, "expected 16 cells");

@@ -16,6 +16,15 @@ import {
 } from "../core/mod.ts";
 import { mixerFromJson, UsageError } from "./flags.ts";
 import { MAZE_CHARSET, mazeToText } from "../tasks/maze/mod.ts";
+import { colourGrid, MAZE_PALETTE, sideBySide, sudokuPanel } from "../viz/mod.ts";
+import { writeFileAtomic } from "../core/mod.ts";
+
+/** Box height of an N x N Sudoku: the largest divisor of N not above its square root (2 for 6x6). */
+function boxRows(n: number): number {
+  let r = Math.floor(Math.sqrt(n));
+  while (n % r !== 0) r--;
+  return r;
+}
 
 const HELP = `Solve one puzzle with a trained checkpoint.
 
@@ -25,6 +34,7 @@ PUZZLE is inline text or a file:
   Sudoku  N*N characters, digits with '.' or '0' for blanks (81 for 9x9, 16 for 4x4), e.g. 1.3.3..2.1..4..1
   Maze    size lines of "# SG" characters (or one line of size*size characters)
 --full runs all N_sup supervision steps instead of stopping at the first confident one.
+--svg FILE draws the puzzle and the answer after every supervision step, with the halting probability.
 `;
 
 async function readPuzzle(arg: string): Promise<string> {
@@ -84,7 +94,7 @@ function codec(
 /** Runs the solve command; returns the exit code. */
 export async function solveCommand(argv: readonly string[]): Promise<number> {
   const flags = parseArgs(argv, {
-    string: ["checkpoint", "backend"],
+    string: ["checkpoint", "backend", "svg"],
     boolean: ["help", "trace", "full"],
     alias: { h: "help" },
   });
@@ -104,16 +114,39 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
     // deno-lint-ignore no-console
     console.log(s);
   };
+  const frames: { tokens: Int32Array; q: number; step: number }[] = [];
   const r = await evaluate(model, source, ckpt.puzzles, {
     batchSize: 1,
     earlyHalt: !flags.full,
-    ...(flags.trace
-      ? {
-        onStep: (step: number, p: readonly Int32Array[], q: Float32Array) =>
-          out(`step ${step}  halt p=${(1 / (1 + Math.exp(-q[0]!))).toFixed(3)}\n${show(p[0]!)}\n`),
+    onStep: (step, p, q) => {
+      frames.push({ tokens: p[0]!.slice(), q: q[0]!, step });
+      if (flags.trace) {
+        out(`step ${step}  halt p=${(1 / (1 + Math.exp(-q[0]!))).toFixed(3)}\n${show(p[0]!)}\n`);
       }
-      : {}),
+    },
   });
+  if (typeof flags.svg === "string") {
+    const spec = ckpt.meta.taskSpec, side = Math.round(Math.sqrt(spec.seqLen));
+    const panel = (t: Int32Array) =>
+      spec.name === "sudoku"
+        ? sudokuPanel(
+          Array.from(t, (v) => v - 1),
+          side,
+          boxRows(side),
+          side / boxRows(side),
+          Array.from(example.input, (v) => v - 1),
+        )
+        : colourGrid(side, side, t, MAZE_PALETTE, 12);
+    const items = frames.map((f) => ({
+      panel: panel(f.tokens),
+      caption: `step ${f.step}, p=${(1 / (1 + Math.exp(-f.q))).toFixed(2)}`,
+    }));
+    await writeFileAtomic(
+      flags.svg,
+      sideBySide([{ panel: panel(example.input), caption: "puzzle" }, ...items]),
+    );
+  }
+
   const q = r.qHalt[0]!, confidence = 1 / (1 + Math.exp(-q));
   out(show(r.predictions[0]!));
   out(
