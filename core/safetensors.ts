@@ -123,8 +123,6 @@ const DTYPES: Readonly<Record<SafetensorsDtype, readonly [number, number, ArrayC
 /** The reference reader's limit on the JSON header. */
 const MAX_HEADER = 100_000_000;
 
-const scratch = new DataView(new ArrayBuffer(4));
-
 /** IEEE binary16 bits → number (exact). */
 function f16BitsToF32(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
@@ -132,17 +130,11 @@ function f16BitsToF32(h: number): number {
   if (e === 31) return m ? NaN : s * Infinity;
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
+let f16Table: Float32Array | undefined; // all 65536 halves, built on first use (256 KiB)
 
-/** bfloat16 bits → number (exact: the upper half of a float32). */
-function bf16BitsToF32(h: number): number {
-  scratch.setUint32(0, h << 16);
-  return scratch.getFloat32(0);
-}
-
-/** number → binary16 bits, rounded to nearest, ties to even (overflow → ±Infinity, NaN stays NaN). */
-function f32ToF16Bits(x: number): number {
-  scratch.setFloat32(0, x);
-  const b = scratch.getUint32(0), sign = (b >>> 16) & 0x8000, exp = (b >>> 23) & 0xff;
+/** float32 bits → binary16 bits, rounded to nearest, ties to even (overflow → ±Infinity, NaN stays NaN). */
+function f32BitsToF16(b: number): number {
+  const sign = (b >>> 16) & 0x8000, exp = (b >>> 23) & 0xff;
   let mant = b & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
   const e = exp - 112; // rebias 127 → 15
@@ -158,12 +150,28 @@ function f32ToF16Bits(x: number): number {
   return sign | (rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h); // a carry may reach Infinity
 }
 
-/** number → bfloat16 bits, rounded to nearest, ties to even (NaN stays a quiet NaN). */
-function f32ToBf16Bits(x: number): number {
-  scratch.setFloat32(0, x);
-  const b = scratch.getUint32(0);
-  if (Number.isNaN(x)) return (b >>> 16) | 0x40;
+/** float32 bits → bfloat16 bits, rounded to nearest, ties to even (NaN stays a quiet NaN). */
+function f32BitsToBf16(b: number): number {
+  if ((b & 0x7fffffff) > 0x7f800000) return (b >>> 16) | 0x40;
   return (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+}
+
+/** Narrows float32 values to F16/BF16 bit patterns. */
+function narrow(d: Float32Array, toBits: (b: number) => number): Uint16Array {
+  const bits = new Uint32Array(d.buffer, d.byteOffset, d.length), out = new Uint16Array(d.length);
+  for (let i = 0; i < out.length; i++) out[i] = toBits(bits[i]!);
+  return out;
+}
+
+/** Widens F16/BF16 bit patterns to float32 values (exact). */
+function widen(h: Uint16Array, bf16: boolean): Float32Array {
+  const out = new Float32Array(h.length), bits = new Uint32Array(out.buffer);
+  if (bf16) { for (let i = 0; i < h.length; i++) bits[i] = h[i]! << 16; }
+  else {
+    const table = f16Table ??= Float32Array.from({ length: 65536 }, (_, i) => f16BitsToF32(i));
+    for (let i = 0; i < h.length; i++) out[i] = table[h[i]!]!;
+  }
+  return out;
 }
 
 const isDtype = (d: unknown): d is SafetensorsDtype => typeof d === "string" && Object.hasOwn(DTYPES, d);
@@ -175,8 +183,8 @@ function storedArray(name: string, t: SafetensorsInput): [SafetensorsDtype, Safe
   if (!dtype || !isDtype(dtype)) throw new SafetensorsError(`${where}: unsupported dtype or data array`);
   const d = t.data, ctor = DTYPES[dtype][2];
   if (d instanceof ctor) return [dtype, d];
-  if (d instanceof Float32Array && dtype === "F16") return [dtype, Uint16Array.from(d, f32ToF16Bits)];
-  if (d instanceof Float32Array && dtype === "BF16") return [dtype, Uint16Array.from(d, f32ToBf16Bits)];
+  if (d instanceof Float32Array && dtype === "F16") return [dtype, narrow(d, f32BitsToF16)];
+  if (d instanceof Float32Array && dtype === "BF16") return [dtype, narrow(d, f32BitsToBf16)];
   if (d instanceof Int32Array && dtype === "I64") return [dtype, BigInt64Array.from(d, BigInt)];
   throw new SafetensorsError(`${where}: dtype ${dtype} cannot be written from a ${d.constructor.name}`);
 }
@@ -247,7 +255,7 @@ function toArray(
 ): SafetensorsData {
   const raw = new DTYPES[dtype][2](buf);
   if ((dtype === "F16" || dtype === "BF16") && options.half !== "raw") {
-    return Float32Array.from(raw as Uint16Array, dtype === "F16" ? f16BitsToF32 : bf16BitsToF32);
+    return widen(raw as Uint16Array, dtype === "BF16");
   }
   if ((dtype === "I64" || dtype === "U64") && options.int64 !== "bigint") {
     const wide = raw as BigInt64Array | BigUint64Array, out = new Int32Array(wide.length);
@@ -292,14 +300,11 @@ export function decodeSafetensors(
   }
   const dataStart = 8 + Number(n), dataLen = bytes.length - dataStart;
   if (bytes[8] !== 0x7b) fail(`header does not start with "{"`);
-  let header: unknown;
+  let header: unknown; // JSON text that starts with "{" is an object
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
-  }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    fail("header is not a JSON object");
   }
   let metadata: Record<string, string> = {};
   const spans: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];

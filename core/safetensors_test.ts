@@ -184,6 +184,13 @@ Deno.test("encodeSafetensors() rounds F32 to F16 and BF16 like Math.f16round and
   assertEquals(bf[8], 999424); // 1e6 = 0x49742400 → 0x4974 (round down)
   assert(Number.isNaN(bf[9]!));
   assertEquals(bf[10], -Infinity);
+  // A NaN whose payload sits only in the low mantissa bits must not round into Infinity.
+  const lowNaN = new Float32Array(Uint32Array.of(0x7f800001, 0xff800001).buffer);
+  const nan = decodeSafetensors(encodeSafetensors({
+    h: { dtype: "F16", shape: [2], data: lowNaN },
+    b: { dtype: "BF16", shape: [2], data: lowNaN },
+  })).tensors;
+  for (const v of [...nan.get("h")!.data, ...nan.get("b")!.data]) assert(Number.isNaN(v), String(v));
   const ties = Float32Array.of(1 + 2 ** -8, 1 + 3 * 2 ** -8); // exact ties between bf16 neighbours
   const t = decodeSafetensors(encodeSafetensors({ t: { dtype: "BF16", shape: [2], data: ties } })).tensors;
   assertEquals(t.get("t")!.data, Float32Array.of(1, 1 + 2 ** -6));
