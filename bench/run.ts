@@ -61,34 +61,44 @@ for (const requested of backends) {
     const c = CONFIGS[name];
     if (!c) throw new Error(`unknown config ${name}; choose from ${Object.keys(CONFIGS).join(", ")}`);
     for (const batch of batches) {
-      const config = resolveConfig({ ...c.config, optim: { batchSize: batch, warmupSteps: 0 } });
-      using model = createTrm(c.spec, config);
-      using session = new TrainSession(model, { totalSteps: 100 });
-      const ex = {
-        input: new Int32Array(c.spec.seqLen).fill(1),
-        label: new Int32Array(c.spec.seqLen).fill(2),
-        puzzleId: 0,
-      };
-      const rows = Array.from({ length: batch }, () => ex);
-      await session.step(rows); // warm-up (kernel setup, allocation)
-      const t0 = performance.now();
-      for (let i = 0; i < timed; i++) await session.step(rows);
-      const ms = (performance.now() - t0) / timed;
-      const gflops = trainStepFlops(config, c.spec, batch) / (ms / 1000) / 1e9;
-      emit(
-        {
-          backend,
-          config: name,
-          batch,
-          ms_per_step: ms,
-          gflops,
-          ceiling_gflops: ceiling,
-          ratio: gflops / ceiling,
-        },
-        `${backend} ${name} batch ${batch}: ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s = ${
-          (100 * gflops / ceiling).toFixed(0)
-        }% of the ${ceiling.toFixed(1)} GFLOP/s ceiling`,
-      );
+      try {
+        const config = resolveConfig({ ...c.config, optim: { batchSize: batch, warmupSteps: 0 } });
+        using model = createTrm(c.spec, config);
+        using session = new TrainSession(model, { totalSteps: 100 });
+        const ex = {
+          input: new Int32Array(c.spec.seqLen).fill(1),
+          label: new Int32Array(c.spec.seqLen).fill(2),
+          puzzleId: 0,
+        };
+        const rows = Array.from({ length: batch }, () => ex);
+        await session.step(rows); // warm-up (kernel setup, allocation)
+        const t0 = performance.now();
+        for (let i = 0; i < timed; i++) await session.step(rows);
+        const ms = (performance.now() - t0) / timed;
+        const gflops = trainStepFlops(config, c.spec, batch) / (ms / 1000) / 1e9;
+        emit(
+          {
+            backend,
+            config: name,
+            batch,
+            ms_per_step: ms,
+            gflops,
+            ceiling_gflops: ceiling,
+            ratio: gflops / ceiling,
+          },
+          `${backend} ${name} batch ${batch}: ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s = ${
+            (100 * gflops / ceiling).toFixed(0)
+          }% of the ${ceiling.toFixed(1)} GFLOP/s ceiling`,
+        );
+      } catch (e) {
+        if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+        // The wasm heap (4 GiB) cannot hold this step's activations; the module is unusable afterwards.
+        emit(
+          { backend, config: name, batch, error: "wasm heap exhausted" },
+          `${backend} ${name} batch ${batch}: does not fit the 4 GiB wasm heap (all activations of the n+1 differentiated evaluations are kept)`,
+        );
+        break;
+      }
     }
   }
 }
