@@ -1,22 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { runCli } from "../tests/_helpers.ts";
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      new URL("./main.ts", import.meta.url).pathname,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = runCli;
 
 Deno.test("cli train --help lists presets and flags", async () => {
   const r = await run("train", "--help");

@@ -36,3 +36,26 @@ export function tinyConfig(mixer: TokenMixer, batchSize = 4): TrmConfig {
     optim: { batchSize, warmupSteps: 0, lr: 1e-2, emaDecay: 0.9 },
   });
 }
+
+/** Output of {@linkcode runCli}. */
+export interface CliResult {
+  /** Exit code. */
+  readonly code: number;
+  /** Standard output. */
+  readonly stdout: string;
+  /** Standard error. */
+  readonly stderr: string;
+}
+
+/** Runs `cli/main.ts` with the narrow permissions the README documents. */
+export async function runCli(...args: string[]): Promise<CliResult> {
+  const main = new URL("../cli/main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", main, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

@@ -1,5 +1,6 @@
 /** End to end on a handful of real ARC tasks: train a tiny model, evaluate, write a valid submission.json. */
 import { assert, assertEquals } from "@std/assert";
+import { runCli } from "./_helpers.ts";
 
 Deno.test("cli train --preset arc1 on 3 ARC tasks trains, evaluates and writes a valid submission.json", async () => {
   const dir = await Deno.makeTempDir();
@@ -9,48 +10,38 @@ Deno.test("cli train --preset arc1 on 3 ARC tasks trains, evaluates and writes a
   for (const id of ids) {
     await Deno.copyFile(`../shared/datasets/arc-agi-1/data/evaluation/${id}.json`, `${data}/${id}.json`);
   }
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      new URL("../cli/main.ts", import.meta.url).pathname,
-      "train",
-      "--preset",
-      "arc1",
-      "--data",
-      data,
-      "--augmentations",
-      "3",
-      "--test-versions",
-      "2",
-      "--hidden",
-      "16",
-      "--heads",
-      "2",
-      "--batch-size",
-      "4",
-      "--steps",
-      "2",
-      "--n",
-      "1",
-      "--T",
-      "1",
-      "--max-steps",
-      "2",
-      "--backend",
-      "wasm",
-      "--out",
-      `${dir}/run`,
-      "--quiet",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, stderr);
-  const summary = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  const out = await runCli(
+    "train",
+    "--preset",
+    "arc1",
+    "--data",
+    data,
+    "--augmentations",
+    "3",
+    "--test-versions",
+    "2",
+    "--hidden",
+    "16",
+    "--heads",
+    "2",
+    "--batch-size",
+    "4",
+    "--steps",
+    "2",
+    "--n",
+    "1",
+    "--T",
+    "1",
+    "--max-steps",
+    "2",
+    "--backend",
+    "wasm",
+    "--out",
+    `${dir}/run`,
+    "--quiet",
+  );
+  assertEquals(out.code, 0, out.stderr);
+  const summary = JSON.parse(out.stdout.trim().split("\n").pop()!);
   assertEquals(summary.task, "arc");
   assertEquals(summary.tasks, 3);
   for (const k of [1, 2, 5, 10]) assert(summary[`pass@${k}`] >= 0 && summary[`pass@${k}`] <= 1);
