@@ -6,7 +6,7 @@
  */
 
 /** Label value that the loss and metrics ignore (the reference's `IGNORE_LABEL_ID` after collation). */
-export const IGNORE_LABEL = -100;
+export const IGNORE_LABEL: number = -100;
 
 /** What the model needs to know about a task: it reads these, never user flags. */
 export interface TaskSpec {
