@@ -8,15 +8,18 @@
 import { parseArgs } from "@std/cli";
 import {
   type BackendName,
+  type CheckpointMeta,
   evaluate,
   type Example,
   initBackend,
   loadCheckpoint,
   type TaskSpec,
 } from "../core/mod.ts";
-import { mixerFromJson, UsageError } from "./flags.ts";
+import { mixerFromJson, presetByName, UsageError } from "./flags.ts";
 import { MAZE_CHARSET, mazeToText } from "../tasks/maze/mod.ts";
-import { colourGrid, MAZE_PALETTE, sideBySide, sudokuPanel } from "../viz/mod.ts";
+import { type ArcTestSource, decodeArcGrid, encodeArcGrid, loadArcFile } from "../tasks/arc/mod.ts";
+import { type DataOptions, prepareData } from "./data.ts";
+import { ARC_PALETTE, colourGrid, MAZE_PALETTE, sideBySide, sudokuPanel } from "../viz/mod.ts";
 import { writeFileAtomic } from "../core/mod.ts";
 
 /** Box height of an N x N Sudoku: the largest divisor of N not above its square root (2 for 6x6). */
@@ -33,6 +36,8 @@ Usage: deno task solve --checkpoint DIR [--trace] [--full] [--backend NAME] PUZZ
 PUZZLE is inline text or a file:
   Sudoku  N*N characters, digits with '.' or '0' for blanks (81 for 9x9, 16 for 4x4), e.g. 1.3.3..2.1..4..1
   Maze    size lines of "# SG" characters (or one line of size*size characters)
+  ARC     a task JSON file: its first test input is solved (with the task's learned puzzle embedding
+          when the checkpoint's run had this task in its test set)
 --full runs all N_sup supervision steps instead of stopping at the first confident one.
 --svg FILE draws the puzzle and the answer after every supervision step, with the halting probability.
 `;
@@ -91,6 +96,39 @@ function codec(
   return { example: { input, label: input.slice(), puzzleId: 0 }, show };
 }
 
+/**
+ * An ARC task file: its first test input on the canvas, with the puzzle identifier the run learned for
+ * that task (found among the checkpoint's test-set tasks; otherwise the blank identifier 0, which a
+ * model that never saw the task's demonstrations cannot be expected to solve).
+ */
+async function arcCodec(
+  path: string,
+  meta: CheckpointMeta,
+): Promise<{ example: Example; show: (t: ArrayLike<number>) => string }> {
+  const id = path.replace(/^.*\//, "").replace(/\.json$/, "");
+  const task = await loadArcFile(path);
+  const pair = task.test[0] ?? task.train[0]!;
+  let puzzleId = 0;
+  const saved = (meta.extra?.data ?? null) as DataOptions | null;
+  if (meta.preset && saved) {
+    const data = await prepareData(presetByName(meta.preset), { ...saved, testVersions: 1 });
+    const test = data.test as ArcTestSource;
+    for (let i = 0; i < test.size; i++) {
+      const m = test.meta(i);
+      if (m.task === id && m.version.params === null) puzzleId = m.version.puzzleId;
+    }
+  }
+  const input = encodeArcGrid(pair.input);
+  const show = (t: ArrayLike<number>) => {
+    const g = decodeArcGrid(t);
+    return Array.from(
+      { length: g.height },
+      (_, r) => Array.from(g.data.subarray(r * g.width, (r + 1) * g.width)).join(" "),
+    ).join("\n");
+  };
+  return { example: { input, label: input.slice(), puzzleId }, show };
+}
+
 /** Runs the solve command; returns the exit code. */
 export async function solveCommand(argv: readonly string[]): Promise<number> {
   const flags = parseArgs(argv, {
@@ -108,7 +146,10 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
   await initBackend(((flags.backend as string | undefined) ?? "wasm") as BackendName);
   const ckpt = await loadCheckpoint(flags.checkpoint, mixerFromJson);
   using model = ckpt.model;
-  const { example, show } = codec(ckpt.meta.taskSpec, await readPuzzle(flags._[0]!));
+  const arg = flags._[0]!;
+  const { example, show } = ckpt.meta.taskSpec.name === "arc"
+    ? await arcCodec(arg, ckpt.meta)
+    : codec(ckpt.meta.taskSpec, await readPuzzle(arg));
   const source = { spec: ckpt.meta.taskSpec, size: 1, example: () => example };
   const out = (s: string) => {
     // deno-lint-ignore no-console
@@ -136,6 +177,8 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
           side / boxRows(side),
           Array.from(example.input, (v) => v - 1),
         )
+        : spec.name === "arc"
+        ? ((g) => colourGrid(g.height, g.width, g.data, ARC_PALETTE, 12))(decodeArcGrid(t))
         : colourGrid(side, side, t, MAZE_PALETTE, 12);
     const items = frames.map((f) => ({
       panel: panel(f.tokens),

@@ -61,5 +61,16 @@ Deno.test("cli train --preset arc1 on 3 ARC tasks trains, evaluates and writes a
       }
     }
   }
+  // solve: one ARC task file, with the puzzle embedding the run learned for it.
+  const solved = await runCli(
+    "solve",
+    "--checkpoint",
+    `${dir}/run/checkpoint`,
+    "--backend",
+    "wasm",
+    `${data}/${ids[0]}.json`,
+  );
+  assertEquals(solved.code, 0, solved.stderr);
+  assert(solved.stdout.includes("supervision steps:"));
   await Deno.remove(dir, { recursive: true });
 });
