@@ -67,30 +67,17 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
   if (t.kind === "sudoku") {
     const shape = { boxRows: t.boxRows, boxCols: t.boxCols };
     const task = sudokuTask(shape);
-    let train, test, origin;
-    if (o.data) {
-      // A CSV file is the training set; a held-out file may sit beside it as test.csv.
-      train = await loadSudokuCsv(o.data, shape);
-      const testPath = o.data.replace(/[^/]*$/, "test.csv");
-      test = testPath !== o.data && await exists(testPath)
-        ? await loadSudokuCsv(testPath, {
+    // Generated puzzles are distinct by givens, so the held-out set shares no puzzle with training.
+    const { train, test, origin } = await trainAndTest(
+      o,
+      (path, heldOut) =>
+        loadSudokuCsv(path, {
           ...shape,
-          seed: o.seed,
-          ...(o.testSize ? { limit: o.testSize } : {}),
-        })
-        : train.splice(0, Math.min(o.testSize, Math.floor(train.length / 10)));
-      origin = o.data;
-    } else {
-      // Generated puzzles are distinct by givens, so the held-out set shares no puzzle with training.
-      const all = generateSudokuSet(o.seed, o.trainSize + o.testSize, {
-        ...shape,
-        blanks: t.minBlanks,
-        minBlanks: t.minBlanks,
-      });
-      test = all.slice(0, o.testSize);
-      train = all.slice(o.testSize);
-      origin = "generated";
-    }
+          ...(heldOut && o.testSize ? { limit: o.testSize, seed: o.seed } : {}),
+        }),
+      (count) => generateSudokuSet(o.seed, count, { ...shape, blanks: t.minBlanks, minBlanks: t.minBlanks }),
+      "generated",
+    );
     const n = t.boxRows * t.boxCols;
     return {
       spec: task.spec,
@@ -101,23 +88,12 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
     };
   }
   if (t.kind === "maze") {
-    let train, test, origin;
-    if (o.data) {
-      train = await loadMazeCsv(o.data);
-      const testPath = o.data.replace(/[^/]*$/, "test.csv");
-      test = testPath !== o.data && await exists(testPath)
-        ? await loadMazeCsv(testPath)
-        : train.splice(0, Math.min(o.testSize, Math.floor(train.length / 10)));
-      origin = o.data;
-    } else {
-      const all = generateMazeSet(o.seed, o.trainSize + o.testSize, {
-        size: t.size,
-        minPathLength: t.minPathLength,
-      });
-      test = all.slice(0, o.testSize);
-      train = all.slice(o.testSize);
-      origin = `generated, shortest path >= ${t.minPathLength}`;
-    }
+    const { train, test, origin } = await trainAndTest(
+      o,
+      (path) => loadMazeCsv(path),
+      (count) => generateMazeSet(o.seed, count, { size: t.size, minPathLength: t.minPathLength }),
+      `generated, shortest path >= ${t.minPathLength}`,
+    );
     const task = mazeTask({ size: train[0]?.size ?? t.size });
     const testSource = mazeTestSource(task, test);
     return {
@@ -196,6 +172,29 @@ async function prepareArc(version: 1 | 2, o: DataOptions): Promise<PreparedData>
       };
     },
   };
+}
+
+/**
+ * Training and held-out puzzles: with `--data`, the CSV file is the training set and a `test.csv` beside it
+ * the held-out set (else its first tenth, at most `testSize`, is held out); without, `generate` makes
+ * `trainSize + testSize` distinct puzzles and the first `testSize` are held out.
+ */
+async function trainAndTest<T>(
+  o: DataOptions,
+  load: (path: string, heldOut: boolean) => Promise<T[]>,
+  generate: (count: number) => T[],
+  generatedOrigin: string,
+): Promise<{ train: T[]; test: T[]; origin: string }> {
+  if (!o.data) {
+    const all = generate(o.trainSize + o.testSize);
+    return { train: all.slice(o.testSize), test: all.slice(0, o.testSize), origin: generatedOrigin };
+  }
+  const train = await load(o.data, false);
+  const testPath = o.data.replace(/[^/]*$/, "test.csv");
+  const test = testPath !== o.data && await exists(testPath)
+    ? await load(testPath, true)
+    : train.splice(0, Math.min(o.testSize, Math.floor(train.length / 10)));
+  return { train, test, origin: o.data };
 }
 
 async function exists(path: string): Promise<boolean> {

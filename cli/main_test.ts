@@ -120,3 +120,38 @@ Deno.test("cli eval and solve use a trained checkpoint", async () => {
   assertEquals(missing.stderr.trim().split("\n").length, 1);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("cli train --data reads a Sudoku CSV and the test.csv beside it", async () => {
+  const { generateSudokuSet } = await import("../tasks/sudoku/mod.ts");
+  const dir = await Deno.makeTempDir();
+  const csv = (n: number, seed: number) =>
+    "source,question,answer,rating\n" +
+    generateSudokuSet(seed, n, { boxRows: 2, boxCols: 2 })
+      .map((p, i) => `s${i},${p.puzzle.join("").replaceAll("0", ".")},${p.solution!.join("")},0`).join("\n") +
+    "\n";
+  await Deno.writeTextFile(`${dir}/train.csv`, csv(30, 1));
+  await Deno.writeTextFile(`${dir}/test.csv`, csv(6, 2));
+  const r = await run(
+    "train",
+    "--data",
+    `${dir}/train.csv`,
+    "--steps",
+    "1",
+    "--batch-size",
+    "4",
+    "--hidden",
+    "16",
+    "--backend",
+    "cpu",
+    "--out",
+    `${dir}/run`,
+    "--quiet",
+  );
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(JSON.parse(r.stdout.trim().split("\n").pop()!).test_examples, 6);
+  await Deno.writeTextFile(`${dir}/train.csv`, "source,question,answer,rating\nx,1...,1234,0\n");
+  const bad = await run("train", "--data", `${dir}/train.csv`, "--steps", "1", "--backend", "cpu", "--quiet");
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, "train.csv:2:");
+  await Deno.remove(dir, { recursive: true });
+});
