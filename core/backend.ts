@@ -33,12 +33,9 @@ export async function initBackend(name: BackendName): Promise<string> {
   }
   // The cpu backend prints a "use tfjs-node" banner in Node-like runtimes unless IS_TEST is set.
   tf.env().set("IS_TEST", true);
-  let target: string = name;
-  if (name === "wasm" || name === "auto") {
-    await import("@tensorflow/tfjs-backend-wasm");
-    target = "wasm";
-  }
-  if (name === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
+  const target: string = name === "auto" ? (await hasRealGpu() ? "webgpu" : "wasm") : name;
+  if (target === "wasm") await import("@tensorflow/tfjs-backend-wasm");
+  if (target === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
   if (tf.getBackend() !== target) {
     const ok = await tf.setBackend(target);
     if (!ok) throw new Error(`Backend "${target}" failed to initialise`);
@@ -46,4 +43,32 @@ export async function initBackend(name: BackendName): Promise<string> {
   await tf.ready();
   if (target === "wasm") installWasmKernels();
   return tf.getBackend();
+}
+
+/** Whether Deno's `navigator.gpu` offers a hardware adapter (not a software fallback such as llvmpipe). */
+async function hasRealGpu(): Promise<boolean> {
+  const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return false;
+  const info = (adapter as unknown as { info?: { isFallbackAdapter?: boolean; description?: string } }).info;
+  return !(info?.isFallbackAdapter ?? false) &&
+    !/llvmpipe|swiftshader|software/i.test(info?.description ?? "");
+}
+
+/**
+ * The largest tensor, in bytes, the active backend handles correctly: WebGPU binds a tensor as one
+ * storage buffer, and tfjs silently returns zeros for tensors beyond the device's
+ * `maxStorageBufferBindingSize` (128 MiB on llvmpipe). Infinity for the CPU backends.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, maxTensorBytes } from "@recursive/trm/core";
+ * await initBackend("cpu");
+ * if (maxTensorBytes() !== Infinity) throw new Error("no limit on the cpu backend");
+ * ```
+ */
+export function maxTensorBytes(): number {
+  if (tf.getBackend() !== "webgpu") return Infinity;
+  const device =
+    (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } }).device;
+  return device?.limits?.maxStorageBufferBindingSize ?? 128 * 2 ** 20;
 }

@@ -7,7 +7,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { batchTensors, packBatch, readTensors } from "./batch.ts";
-import type { Trm } from "./model.ts";
+import { checkTensorBudget, type Trm } from "./model.ts";
+import { maxTensorBytes } from "./backend.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { type Carry, deepRecursion, resetCarry } from "./recursion.ts";
 import { exactScore, type Example, IGNORE_LABEL, type TestSource } from "./task.ts";
@@ -73,6 +74,7 @@ export async function evaluate(
   const c = model.config, N = c.supervision.maxSteps, L = model.spec.seqLen;
   const B = options.batchSize ?? c.optim.batchSize;
   const total = Math.min(source.size, options.limit ?? Infinity);
+  checkTensorBudget(c, model.spec, B, maxTensorBytes());
   const predictions: Int32Array[] = [], qHalt = new Float32Array(total), stepsUsed = new Int32Array(total);
   let exact = 0, acc = 0, scored = 0;
   for (let start = 0; start < total; start += B) {

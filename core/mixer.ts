@@ -37,4 +37,6 @@ export interface TokenMixer {
   readonly normAxis: "hidden" | "sequence";
   /** Creates the layer's variables through `params` (already scoped, e.g. `block0/mixer`). */
   build(dims: MixerDims, params: ParamFactory): MixerLayer;
+  /** Elements of the largest tensor `apply` creates for a batch of `batch` rows (for memory checks). */
+  largestTensor?(dims: MixerDims, batch: number): number;
 }

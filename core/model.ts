@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { TrmConfig } from "./config.ts";
-import { rmsNorm, swiglu } from "./layers.ts";
+import { rmsNorm, swiglu, swigluWidth } from "./layers.ts";
 import type { MixerLayer } from "./mixer.ts";
 import { createParamStore, paramName, type ParamStore } from "./params.ts";
 import { createRng } from "./rng.ts";
@@ -156,4 +156,48 @@ export function namedVariables(model: Trm): Map<string, tf.Variable> {
     out.set(paramName(v.name), v);
   }
   return out;
+}
+
+/**
+ * Bytes of the largest single tensor a training or evaluation step creates for `batch` rows: the
+ * mixer's (attention scores, sequence-MLP hidden), the channel SwiGLU hidden, or the logits.
+ *
+ * @example
+ * ```ts
+ * import { largestTensorBytes, resolveConfig } from "@recursive/trm/core";
+ * import { attention } from "@recursive/trm/plugins/attention";
+ * const spec = { name: "arc", vocabSize: 12, seqLen: 900, numPuzzleIds: 1 };
+ * // Attention scores [B, 8, 916, 916] dominate: 26.9 MB per row of the batch.
+ * if (largestTensorBytes(resolveConfig({ mixer: attention() }), spec, 1) !== 4 * 8 * 916 * 916) throw new Error("scores");
+ * ```
+ */
+export function largestTensorBytes(config: TrmConfig, spec: TaskSpec, batch: number): number {
+  const D = config.model.hidden, Lp = config.model.puzzleEmbLen + spec.seqLen;
+  const mixer = config.mixer.largestTensor?.({ seqLen: Lp, hidden: D }, batch) ?? 0;
+  return 4 *
+    Math.max(
+      mixer,
+      batch * Lp * swigluWidth(D, config.model.expansion),
+      batch * Lp * D,
+      batch * spec.seqLen * spec.vocabSize,
+    );
+}
+
+/** Throws a clear error when a batch would need a tensor larger than the backend can hold. */
+export function checkTensorBudget(
+  config: TrmConfig,
+  spec: TaskSpec,
+  batch: number,
+  limitBytes: number,
+): void {
+  const need = largestTensorBytes(config, spec, batch);
+  if (need > limitBytes) {
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    throw new RangeError(
+      `a batch of ${batch} needs a ${mib(need)} MiB tensor, but this WebGPU device binds at most ${
+        mib(limitBytes)
+      } MiB ` +
+        "(maxStorageBufferBindingSize): reduce the batch size (or heads / sequence length)",
+    );
+  }
 }

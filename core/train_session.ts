@@ -10,7 +10,8 @@ import { AdamAtan2 } from "./adam_atan2.ts";
 import { batchTensors, packBatch, readTensors } from "./batch.ts";
 import { Ema } from "./ema.ts";
 import { actLoss } from "./loss.ts";
-import type { Trm } from "./model.ts";
+import { checkTensorBudget, type Trm } from "./model.ts";
+import { maxTensorBytes } from "./backend.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { type Carry, deepRecursion, latentRecursion, resetCarry } from "./recursion.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
@@ -123,6 +124,7 @@ export class TrainSession implements Disposable {
   /** Creates optimizer state, EMA and (unless given) the puzzle table for `model`. */
   constructor(model: Trm, options: TrainSessionOptions) {
     const c = model.config;
+    checkTensorBudget(c, model.spec, c.optim.batchSize, maxTensorBytes());
     this.model = model;
     this.#totalSteps = options.totalSteps;
     this.#rng = createRng(options.seed ?? 0);

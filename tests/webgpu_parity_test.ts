@@ -9,6 +9,7 @@ import {
   createTrm,
   evaluate,
   initBackend,
+  maxTensorBytes,
   resolveConfig,
   type TokenMixer,
   TrainSession,
@@ -105,3 +106,29 @@ if (!adapter) {
     "webgpu_parity_test: no WebGPU adapter (navigator.gpu.requestAdapter() returned null); skipped",
   );
 }
+
+Deno.test({
+  name:
+    "webgpu: a batch needing a tensor beyond maxStorageBufferBindingSize fails clearly instead of computing zeros",
+  ignore: !adapter,
+  fn: async () => {
+    await initBackend("webgpu");
+    const limit = maxTensorBytes();
+    assert(Number.isFinite(limit) && limit > 0);
+    // Attention scores [B, 8, 916, 916] are 26.9 MB per row: pick a batch that exceeds the device limit.
+    const config = resolveConfig({
+      mixer: attention(),
+      model: { hidden: 16 },
+      optim: { batchSize: Math.ceil(limit / (4 * 8 * 916 * 916)) + 1 },
+    });
+    using model = createTrm({ name: "arc", vocabSize: 12, seqLen: 900, numPuzzleIds: 1 }, config);
+    let message = "";
+    try {
+      new TrainSession(model, { totalSteps: 1 }).dispose();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert(message.includes("maxStorageBufferBindingSize"), message || "no error");
+    await initBackend("cpu");
+  },
+});

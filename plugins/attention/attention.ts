@@ -52,6 +52,7 @@ export function attention(options: AttentionOptions = {}): TokenMixer {
     options: config,
     normAxis: "hidden",
     build: (dims, params) => buildAttention(config, dims, params),
+    largestTensor: (dims, batch) => batch * config.heads * dims.seqLen * dims.seqLen, // the scores
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type MixerLayer,
   type ParamFactory,
   swiglu,
+  swigluWidth,
   type TokenMixer,
 } from "@recursive/trm/core";
 
@@ -44,6 +45,7 @@ export function mlpMixer(options: MlpMixerOptions = {}): TokenMixer {
     options: config,
     normAxis: "sequence",
     build: (dims, params) => buildMixer(config.expansion, dims, params),
+    largestTensor: (dims, batch) => batch * dims.hidden * swigluWidth(dims.seqLen, config.expansion),
   };
 }
 
