@@ -66,11 +66,61 @@ export function bfsDistances(size: number, from: number, passable: (i: number) =
   return dist;
 }
 
-/** Shortest S -> G distance in moves through non-wall cells (-1 if unsolvable). */
+/**
+ * Shortest S -> G distance in moves through non-wall cells (-1 if unsolvable).
+ *
+ * @example
+ * ```ts
+ * import { shortestPathLength } from "@recursive/trm/tasks/maze";
+ * // S . G in one row: 2 moves.
+ * if (shortestPathLength({ size: 3, cells: Uint8Array.from([3, 2, 4, 1, 1, 1, 1, 1, 1]) }) !== 2) throw new Error("2");
+ * ```
+ */
 export function shortestPathLength(maze: Maze): number {
   const s = maze.cells.indexOf(MAZE_TOKENS.start), g = maze.cells.indexOf(MAZE_TOKENS.goal);
   if (s < 0 || g < 0) return -1;
   return bfsDistances(maze.size, s, (i) => maze.cells[i] !== MAZE_TOKENS.wall)[g]!;
+}
+
+/**
+ * The shortest S -> G length (moves, -1 if unsolvable) and the number of distinct shortest paths,
+ * counted up to `limit` (default 2, enough to tell "unique" from "not unique"; 0 if unsolvable).
+ *
+ * @example
+ * ```ts
+ * import { shortestPaths } from "@recursive/trm/tasks/maze";
+ * // An open 2x2 room with S and G in opposite corners: two shortest paths of 2 moves.
+ * const room = { size: 2, cells: Uint8Array.from([3, 2, 2, 4]) };
+ * const { length, count } = shortestPaths(room, 10);
+ * if (length !== 2 || count !== 2) throw new Error("two paths of 2 moves");
+ * ```
+ */
+export function shortestPaths(maze: Maze, limit = 2): { readonly length: number; readonly count: number } {
+  const n = maze.size, cells = maze.cells;
+  const s = cells.indexOf(MAZE_TOKENS.start), g = cells.indexOf(MAZE_TOKENS.goal);
+  if (s < 0 || g < 0) return { length: -1, count: 0 };
+  const dist = new Int32Array(n * n).fill(-1), ways = new Float64Array(n * n), queue = new Int32Array(n * n);
+  let head = 0, tail = 0;
+  dist[s] = 0;
+  ways[s] = 1;
+  queue[tail++] = s;
+  // BFS finishes every cell at distance d before it takes one at d + 1, so when a cell is taken, all
+  // its shortest-path predecessors have added their counts.
+  while (head < tail) {
+    const i = queue[head++]!, r = Math.floor(i / n), c = i % n;
+    for (const [dr, dc] of NEIGHBOURS) {
+      const nr = r + dr, nc = c + dc;
+      if (nr < 0 || nc < 0 || nr >= n || nc >= n) continue;
+      const j = nr * n + nc;
+      if (cells[j] === MAZE_TOKENS.wall) continue;
+      if (dist[j] === -1) {
+        dist[j] = dist[i]! + 1;
+        queue[tail++] = j;
+      }
+      if (dist[j] === dist[i]! + 1) ways[j] = Math.min(limit, ways[j]! + ways[i]!);
+    }
+  }
+  return { length: dist[g]!, count: ways[g]! };
 }
 
 /**
@@ -123,6 +173,11 @@ export function mazeTask(options: { readonly size?: number } = {}): MazeTask {
     encode: (m) => {
       if (m.size !== size) {
         throw new RangeError(`mazeTask: expected a ${size}x${size} maze, got ${m.size}x${m.size}`);
+      }
+      for (const [field, grid] of [["cells", m.cells], ["solution", m.solution]] as const) {
+        if (grid && grid.length !== size * size) {
+          throw new RangeError(`mazeTask: maze ${field} has ${grid.length} cells, expected ${size * size}`);
+        }
       }
       return { input: Int32Array.from(m.cells), label: Int32Array.from(m.solution ?? m.cells), puzzleId: 0 };
     },
