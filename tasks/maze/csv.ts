@@ -23,8 +23,17 @@ function parseCells(text: string, where: string, field: string, allowPath: boole
   return out;
 }
 
+/** Options of {@linkcode parseMazeCsv}. */
+export interface MazeCsvOptions {
+  /** Required side length (e.g. 30 for Maze-Hard); by default any square size, the same on every line. */
+  readonly size?: number;
+}
+
 /**
- * Parses Maze-Hard CSV text; `fileName` is used in error messages.
+ * Parses Maze-Hard CSV text; `fileName` is used in error messages. Each line is checked: 4 fields,
+ * square (or `options.size`-sided) question and answer of equal length over `"# SGo"` (`o` only in the
+ * answer), exactly one S and one G in each, the answer equal to the question outside the path, and a
+ * solvable maze. The first problem throws a `DataError` naming the file, the line and the problem.
  *
  * @example
  * ```ts
@@ -33,8 +42,8 @@ function parseCells(text: string, where: string, field: string, allowPath: boole
  * if (mazes[0]!.size !== 2) throw new Error("2x2");
  * ```
  */
-export function parseMazeCsv(text: string, fileName: string): Maze[] {
-  const lines = text.split(/\r?\n/);
+export function parseMazeCsv(text: string, fileName: string, options: MazeCsvOptions = {}): Maze[] {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   if (lines[0]?.trim().toLowerCase() !== "source,question,answer,rating") {
     throw new DataError(
       `${fileName}:1: expected the header "source,question,answer,rating", got "${lines[0] ?? ""}"`,
@@ -55,6 +64,13 @@ export function parseMazeCsv(text: string, fileName: string): Maze[] {
     if (n * n !== q.length || n < 2) {
       throw new DataError(
         `${where}: question has ${q.length} characters, expected a square number such as 900`,
+      );
+    }
+    if (options.size !== undefined && n !== options.size) {
+      throw new DataError(
+        `${where}: question has ${q.length} characters, expected ${
+          options.size ** 2
+        } (${options.size}x${options.size})`,
       );
     }
     if (size && n !== size) throw new DataError(`${where}: a ${n}x${n} maze among ${size}x${size} ones`);
@@ -98,6 +114,6 @@ export function parseMazeCsv(text: string, fileName: string): Maze[] {
  * if ((await loadMazeCsv(path)).length !== 1) throw new Error("one maze");
  * ```
  */
-export async function loadMazeCsv(path: string): Promise<Maze[]> {
-  return parseMazeCsv(await Deno.readTextFile(path), path);
+export async function loadMazeCsv(path: string, options: MazeCsvOptions = {}): Promise<Maze[]> {
+  return parseMazeCsv(await Deno.readTextFile(path), path, options);
 }
