@@ -1,7 +1,8 @@
 /**
- * The Maze task (Maze-Hard): tokens as the reference, a seeded generator of hard mazes with a unique
- * shortest path, the Maze-Hard CSV loader, exact and path-validity scoring, and data sources with
- * dihedral augmentation.
+ * The Maze task (Maze-Hard): tokens as the reference (`"# SGo"` -> 1..5, PAD 0, V 6, L size * size),
+ * a seeded generator of hard mazes whose shortest path is unique (perfect mazes, or with `loops`),
+ * disjoint train/test sets, the Maze-Hard CSV loader, exact and path-validity scoring ("valid but
+ * different" answers count as valid paths), and data sources with dihedral augmentation on by default.
  *
  * @example
  * ```ts
