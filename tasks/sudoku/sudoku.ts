@@ -8,7 +8,7 @@ import { exactScore, type Example, type Score, type Task, type TaskSpec } from "
 
 /** Box shape: an N x N grid with N = boxRows * boxCols (2x2 -> 4x4, 2x3 -> 6x6, 3x3 -> 9x9). */
 export interface SudokuShape {
-  /** Rows per box (= number of box columns across the grid... i.e. the height of a box). */
+  /** Rows per box (the height of a box; 3 for classic 9x9). */
   readonly boxRows: number;
   /** Columns per box. */
   readonly boxCols: number;
@@ -30,16 +30,51 @@ export interface SudokuTask extends Task<SudokuPuzzle> {
   score(predicted: Int32Array, example: Example): Score;
 }
 
-/** Side length N of a shape. */
+/**
+ * Side length N = boxRows * boxCols of a shape.
+ *
+ * @example
+ * ```ts
+ * import { sudokuSize } from "@recursive/trm/tasks/sudoku";
+ * if (sudokuSize({ boxRows: 2, boxCols: 3 }) !== 6) throw new Error("6x6");
+ * ```
+ */
 export function sudokuSize(shape: SudokuShape): number {
   return shape.boxRows * shape.boxCols;
 }
 
-function checkShape(shape: SudokuShape): void {
+/**
+ * Throws a `RangeError` (prefixed with `who`) unless the box sizes are positive integers with
+ * 2 <= N = boxRows * boxCols <= 16.
+ *
+ * @example
+ * ```ts
+ * import { checkShape } from "@recursive/trm/tasks/sudoku";
+ * checkShape({ boxRows: 2, boxCols: 3 }, "demo");
+ * try { checkShape({ boxRows: 0, boxCols: 3 }, "demo"); throw new Error("no"); }
+ * catch (e) { if (!(e as Error).message.startsWith("demo:")) throw e; }
+ * ```
+ */
+export function checkShape(shape: SudokuShape, who: string): void {
   const { boxRows: r, boxCols: c } = shape;
   if (!(Number.isInteger(r) && Number.isInteger(c) && r >= 1 && c >= 1 && r * c >= 2 && r * c <= 16)) {
-    throw new RangeError(`sudoku: expected box sizes with 2 <= boxRows * boxCols <= 16, got ${r}x${c}`);
+    throw new RangeError(`${who}: expected box sizes with 2 <= boxRows * boxCols <= 16, got ${r}x${c}`);
   }
+}
+
+/**
+ * Number of blank (0) cells of a grid: the difficulty a generated puzzle reached.
+ *
+ * @example
+ * ```ts
+ * import { countBlanks } from "@recursive/trm/tasks/sudoku";
+ * if (countBlanks(Uint8Array.from([0, 3, 0, 1])) !== 2) throw new Error("two blanks");
+ * ```
+ */
+export function countBlanks(grid: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < grid.length; i++) if (grid[i] === 0) n++;
+  return n;
 }
 
 /**
@@ -55,7 +90,7 @@ function checkShape(shape: SudokuShape): void {
  */
 export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
   const s: SudokuShape = { boxRows: shape.boxRows ?? 3, boxCols: shape.boxCols ?? 3 };
-  checkShape(s);
+  checkShape(s, "sudokuTask");
   const N = sudokuSize(s);
   const spec: TaskSpec = { name: "sudoku", vocabSize: N + 2, seqLen: N * N, numPuzzleIds: 1 };
   return {
@@ -66,6 +101,13 @@ export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
         throw new RangeError(
           `sudoku: expected a ${s.boxRows}x${s.boxCols}-box puzzle, got ${p.boxRows}x${p.boxCols}`,
         );
+      }
+      for (const [field, g] of [["puzzle", p.puzzle], ["solution", p.solution]] as const) {
+        if (g && g.length !== N * N) {
+          throw new RangeError(`sudoku: ${field} has ${g.length} cells, expected ${N * N}`);
+        }
+        const bad = g ? g.findIndex((v) => v > N) : -1;
+        if (bad >= 0) throw new RangeError(`sudoku: ${field} cell ${bad} holds ${g![bad]}, expected 0..${N}`);
       }
       const input = Int32Array.from(p.puzzle, (v) => v + 1);
       // Without a solution the label is the input itself (used when solving, never for training).
@@ -90,6 +132,7 @@ export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
 export function isValidSolution(grid: Uint8Array, shape: SudokuShape): boolean {
   const N = sudokuSize(shape);
   if (grid.length !== N * N) return false;
+  for (let i = 0; i < grid.length; i++) if (!(grid[i]! >= 1 && grid[i]! <= N)) return false;
   const full = (1 << (N + 1)) - 2;
   for (let i = 0; i < N; i++) {
     let row = 0, col = 0, box = 0;
