@@ -6,19 +6,16 @@
  * @module
  */
 import { createRng, DataError, permutation } from "@recursive/trm/core";
-import {
-  isConsistentWith,
-  isValidSolution,
-  type SudokuPuzzle,
-  type SudokuShape,
-  sudokuSize,
-} from "./sudoku.ts";
+import { checkShape, isValidSolution, type SudokuPuzzle, type SudokuShape, sudokuSize } from "./sudoku.ts";
 
 /** Options of {@linkcode parseSudokuCsv}. */
 export interface SudokuCsvOptions extends Partial<SudokuShape> {
-  /** Keep a seeded random subset of this many rows (the reference's subsample was unseeded). */
+  /**
+   * Keep a seeded random subset of this many rows, in file order (the reference drew its 1k subsample
+   * without a seed). Every row is still validated.
+   */
   readonly limit?: number;
-  /** Seed of the subset. Default 0. */
+  /** Seed of the subset (default 0). */
   readonly seed?: number;
 }
 
@@ -45,7 +42,10 @@ function parseCells(text: string, N: number, where: string, field: string, allow
 }
 
 /**
- * Parses CSV text; `fileName` is used in error messages.
+ * Parses Sudoku-Extreme CSV text; `fileName` is used in error messages. Each row needs 4 fields, a
+ * question and an answer of N * N characters ('.' or '0' = blank in the question; digits, then 'a'..'g'
+ * for 10..16 on larger grids), an answer that is a complete valid grid, and every given equal to the
+ * answer. The first problem throws a `DataError` naming the file, the line and the problem.
  *
  * @example
  * ```ts
@@ -62,8 +62,13 @@ export function parseSudokuCsv(
   options: SudokuCsvOptions = {},
 ): SudokuPuzzle[] {
   const shape: SudokuShape = { boxRows: options.boxRows ?? 3, boxCols: options.boxCols ?? 3 };
+  checkShape(shape, "parseSudokuCsv");
+  const { limit } = options;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new RangeError(`parseSudokuCsv: limit must be a non-negative integer, got ${limit}`);
+  }
   const N = sudokuSize(shape);
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const header = lines[0]?.trim().toLowerCase();
   if (header !== "source,question,answer,rating" && header !== "source,q,a,rating") {
     throw new DataError(
@@ -84,14 +89,19 @@ export function parseSudokuCsv(
     if (!isValidSolution(solution, shape)) {
       throw new DataError(`${where}: answer is not a valid complete Sudoku`);
     }
-    if (!isConsistentWith(puzzle, solution)) {
-      throw new DataError(`${where}: answer contradicts a given of the question`);
+    const clash = puzzle.findIndex((v, k) => v !== 0 && v !== solution[k]);
+    if (clash >= 0) {
+      throw new DataError(
+        `${where}: answer contradicts a given of the question at position ${clash + 1} (${
+          fields[1]![clash]
+        } vs ${fields[2]![clash]})`,
+      );
     }
     out.push({ ...shape, puzzle, solution });
   }
   if (out.length === 0) throw new DataError(`${fileName}: no puzzles after the header`);
-  if (options.limit !== undefined && options.limit < out.length) {
-    const keep = permutation(createRng(options.seed ?? 0), out.length).slice(0, options.limit).sort();
+  if (limit !== undefined && limit < out.length) {
+    const keep = permutation(createRng(options.seed ?? 0), out.length).slice(0, limit).sort();
     return Array.from(keep, (k) => out[k]!);
   }
   return out;
