@@ -1,6 +1,7 @@
 /**
- * The Sudoku task: tokens as the reference, a seeded generator of unique-solution puzzles (4x4, 6x6, 9x9
- * and other box shapes), the Sudoku-Extreme CSV loader, and training / held-out sources.
+ * The Sudoku task: tokens as the reference (blank = 1, digit d = d + 1, V = N + 2, L = N * N), a
+ * seeded generator of unique-solution puzzles (4x4, 6x6, 9x9 and other box shapes) with a blanks
+ * knob, the Sudoku-Extreme CSV loader, and deterministic training / held-out sources.
  *
  * @example
  * ```ts
@@ -11,8 +12,26 @@
  * ```
  * @module
  */
-export * from "./sudoku.ts";
-export * from "./solver.ts";
-export * from "./generator.ts";
-export * from "./csv.ts";
-export * from "./source.ts";
+export {
+  checkShape,
+  countBlanks,
+  isConsistentWith,
+  isValidSolution,
+  type SudokuPuzzle,
+  type SudokuShape,
+  sudokuSize,
+  type SudokuTask,
+  sudokuTask,
+} from "./sudoku.ts";
+export { countSolutions, type SudokuSolver, sudokuSolver } from "./solver.ts";
+export {
+  generateSudoku,
+  type GenerateSudokuOptions,
+  generateSudokuSet,
+  type GenerateSudokuSetOptions,
+  generateSudokuSplit,
+  type GenerateSudokuSplitOptions,
+  splitBySolution,
+} from "./generator.ts";
+export { loadSudokuCsv, parseSudokuCsv, type SudokuCsvOptions } from "./csv.ts";
+export { sudokuTestSource, type SudokuTrainOptions, sudokuTrainSource } from "./source.ts";
