@@ -16,18 +16,10 @@ import {
   type TaskSpec,
 } from "../core/mod.ts";
 import { mixerFromJson, presetByName, UsageError } from "./flags.ts";
-import { MAZE_CHARSET, mazeToText } from "../tasks/maze/mod.ts";
-import { type ArcTestSource, decodeArcGrid, encodeArcGrid, loadArcFile } from "../tasks/arc/mod.ts";
+import { type ArcTestSource, encodeArcGrid, loadArcFile } from "../tasks/arc/mod.ts";
 import { type DataOptions, prepareData } from "./data.ts";
-import { ARC_PALETTE, colourGrid, MAZE_PALETTE, sideBySide, sudokuPanel } from "../viz/mod.ts";
+import { haltProbability, puzzleFromText, tokensToText, traceSvg } from "../viz/mod.ts";
 import { writeFileAtomic } from "../core/mod.ts";
-
-/** Box height of an N x N Sudoku: the largest divisor of N not above its square root (2 for 6x6). */
-function boxRows(n: number): number {
-  let r = Math.floor(Math.sqrt(n));
-  while (n % r !== 0) r--;
-  return r;
-}
 
 const HELP = `Solve one puzzle with a trained checkpoint.
 
@@ -51,49 +43,13 @@ async function readPuzzle(arg: string): Promise<string> {
   }
 }
 
-/** Token codec of the checkpoint's task for one puzzle. */
+/** Token codec of the checkpoint's task for one typed puzzle. */
 function codec(
   spec: TaskSpec,
   text: string,
 ): { example: Example; show: (tokens: ArrayLike<number>) => string } {
-  const side = Math.round(Math.sqrt(spec.seqLen));
-  const flat = text.replace(/\r?\n/g, "");
-  if (flat.length !== spec.seqLen) {
-    throw new UsageError(
-      `puzzle: expected ${spec.seqLen} cells for this ${spec.name} checkpoint, got ${flat.length}`,
-    );
-  }
-  let input: Int32Array, show: (tokens: ArrayLike<number>) => string;
-  if (spec.name === "sudoku") {
-    const N = spec.vocabSize - 2;
-    input = Int32Array.from(flat, (ch, i) => {
-      const v = ch === "." ? 0 : parseInt(ch, 36);
-      if (!(v >= 0 && v <= N)) {
-        throw new UsageError(`puzzle: invalid Sudoku character "${ch}" at position ${i + 1}`);
-      }
-      return v + 1;
-    });
-    show = (t) =>
-      Array.from(
-        { length: side },
-        (_, r) =>
-          Array.from({ length: side }, (_, c) => Math.max(0, (t[r * side + c] ?? 1) - 1).toString(36)).join(
-            " ",
-          ),
-      ).join("\n");
-  } else if (spec.name === "maze") {
-    input = Int32Array.from(flat, (ch, i) => {
-      const t = MAZE_CHARSET.indexOf(ch) + 1;
-      if (t === 0 || t === 5) {
-        throw new UsageError(`puzzle: invalid maze character "${ch}" at position ${i + 1}`);
-      }
-      return t;
-    });
-    show = (t) => mazeToText(side, t);
-  } else {
-    throw new UsageError(`solve does not know how to read a ${spec.name} puzzle yet`);
-  }
-  return { example: { input, label: input.slice(), puzzleId: 0 }, show };
+  const input = puzzleFromText(spec, text);
+  return { example: { input, label: input.slice(), puzzleId: 0 }, show: (t) => tokensToText(spec, t) };
 }
 
 /**
@@ -119,13 +75,7 @@ async function arcCodec(
     }
   }
   const input = encodeArcGrid(pair.input);
-  const show = (t: ArrayLike<number>) => {
-    const g = decodeArcGrid(t);
-    return Array.from(
-      { length: g.height },
-      (_, r) => Array.from(g.data.subarray(r * g.width, (r + 1) * g.width)).join(" "),
-    ).join("\n");
-  };
+  const show = (t: ArrayLike<number>) => tokensToText(meta.taskSpec, t);
   return { example: { input, label: input.slice(), puzzleId }, show };
 }
 
@@ -162,35 +112,15 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
     onStep: (step, p, q) => {
       frames.push({ tokens: p[0]!.slice(), q: q[0]!, step });
       if (flags.trace) {
-        out(`step ${step}  halt p=${(1 / (1 + Math.exp(-q[0]!))).toFixed(3)}\n${show(p[0]!)}\n`);
+        out(`step ${step}  halt p=${haltProbability(q[0]!).toFixed(3)}\n${show(p[0]!)}\n`);
       }
     },
   });
   if (typeof flags.svg === "string") {
-    const spec = ckpt.meta.taskSpec, side = Math.round(Math.sqrt(spec.seqLen));
-    const panel = (t: Int32Array) =>
-      spec.name === "sudoku"
-        ? sudokuPanel(
-          Array.from(t, (v) => v - 1),
-          side,
-          boxRows(side),
-          side / boxRows(side),
-          Array.from(example.input, (v) => v - 1),
-        )
-        : spec.name === "arc"
-        ? ((g) => colourGrid(g.height, g.width, g.data, ARC_PALETTE, 12))(decodeArcGrid(t))
-        : colourGrid(side, side, t, MAZE_PALETTE, 12);
-    const items = frames.map((f) => ({
-      panel: panel(f.tokens),
-      caption: `step ${f.step}, p=${(1 / (1 + Math.exp(-f.q))).toFixed(2)}`,
-    }));
-    await writeFileAtomic(
-      flags.svg,
-      sideBySide([{ panel: panel(example.input), caption: "puzzle" }, ...items]),
-    );
+    await writeFileAtomic(flags.svg, traceSvg(ckpt.meta.taskSpec, example.input, frames));
   }
 
-  const q = r.qHalt[0]!, confidence = 1 / (1 + Math.exp(-q));
+  const confidence = haltProbability(r.qHalt[0]!);
   out(show(r.predictions[0]!));
   out(
     `supervision steps: ${r.stepsUsed[0]} of ${model.config.supervision.maxSteps}; halting confidence ${

@@ -183,21 +183,56 @@ export async function loadCheckpoint(
   dir: string,
   mixer: (kind: string, options: Readonly<Record<string, unknown>>) => TokenMixer,
 ): Promise<LoadedCheckpoint> {
-  let meta: CheckpointMeta;
+  let meta: unknown;
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
   } catch (e) {
     throw new CheckpointError(`${dir}/meta.json: not a readable checkpoint (${(e as Error).message})`);
   }
-  if (meta.format !== "recursive-trm-checkpoint/1") {
-    throw new CheckpointError(`${dir}/meta.json: unknown format ${JSON.stringify(meta.format)}`);
+  const file = `${dir}/tensors.safetensors`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(file);
+  } catch (e) {
+    throw new CheckpointError(`${file}: not readable (${(e as Error).message})`);
+  }
+  return decodeCheckpoint(meta, bytes, mixer, dir);
+}
+
+/**
+ * Builds a model from a checkpoint's two halves already in memory: the parsed `meta.json` and the bytes of
+ * `tensors.safetensors`. This is what {@linkcode loadCheckpoint} does after reading the files, and what a
+ * browser does after `fetch`ing them (no file system needed). `label` names the source in errors.
+ *
+ * @example
+ * ```ts
+ * import { decodeCheckpoint, initBackend } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * try {
+ *   decodeCheckpoint({ format: "something-else" }, new Uint8Array(), () => mlpMixer(), "demo");
+ *   throw new Error("accepted a bad checkpoint");
+ * } catch (e) {
+ *   if (!(e as Error).message.startsWith("demo/meta.json: unknown format")) throw e;
+ * }
+ * ```
+ */
+export function decodeCheckpoint(
+  metaJson: unknown,
+  bytes: Uint8Array,
+  mixer: (kind: string, options: Readonly<Record<string, unknown>>) => TokenMixer,
+  label = "checkpoint",
+): LoadedCheckpoint {
+  const meta = metaJson as CheckpointMeta;
+  if (meta === null || typeof meta !== "object" || meta.format !== "recursive-trm-checkpoint/1") {
+    throw new CheckpointError(`${label}/meta.json: unknown format ${JSON.stringify(meta?.format)}`);
   }
   const raw = meta.config as unknown as TrmConfig & {
     mixer: { kind: string; options: Record<string, unknown> };
   };
   const config = resolveConfig({ ...raw, mixer: mixer(raw.mixer.kind, raw.mixer.options) });
-  const file = `${dir}/tensors.safetensors`;
-  const { tensors } = decodeSafetensors(await Deno.readFile(file), file);
+  const file = `${label}/tensors.safetensors`;
+  const { tensors } = decodeSafetensors(bytes, file);
   const model = createTrm(meta.taskSpec, config);
   try {
     for (const [name, v] of namedVariables(model)) {

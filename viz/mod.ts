@@ -10,3 +10,5 @@
  * @module
  */
 export * from "./svg.ts";
+export * from "./trace.ts";
+export * from "./text.ts";
