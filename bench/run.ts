@@ -3,8 +3,10 @@
  * AdamATan2, EMA) of the paper configs, achieved GFLOP/s, the same run's large-matmul ceiling, and the
  * ratio; plus augmentation and data throughput. `--json` prints one JSON object per measurement.
  *
- * Flags: --backend wasm|cpu|webgpu (repeatable via comma list; default wasm), --batches 8,32,
- * --configs sudoku-mlp,arc-att, --steps 2 (timed steps after one warm-up), --json.
+ * Flags: --backend (comma list; default wasm,webgpu,cpu), --batches (default 8,32), --configs (default
+ * sudoku-mlp-d64,sudoku-mlp,arc-att), --steps 2 (timed steps after one warm-up), --max-seconds 150 (a step whose FLOPs
+ * would take longer than this at the backend's own ceiling is reported as skipped, with that estimate, so
+ * one run covers every backend in bounded time on a small machine), --json.
  */
 import { parseArgs } from "@std/cli";
 import {
@@ -34,6 +36,11 @@ const CONFIGS: Readonly<
     spec: { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 },
     config: { mixer: mlpMixer(), recursion: { n: 6, T: 3 } },
   },
+  // The same recursion at D 64: small enough to measure every backend of a laptop (or CI) in seconds.
+  "sudoku-mlp-d64": {
+    spec: { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 },
+    config: { mixer: mlpMixer(), model: { hidden: 64 }, recursion: { n: 6, T: 3 } },
+  },
   // ARC / Maze TRM-Att, L' 916.
   "arc-att": {
     spec: { name: "arc", vocabSize: 12, seqLen: 900, numPuzzleIds: 1 },
@@ -41,11 +48,15 @@ const CONFIGS: Readonly<
   },
 };
 
-const flags = parseArgs(Deno.args, { string: ["backend", "batches", "configs", "steps"], boolean: ["json"] });
-const backends = String(flags.backend ?? "wasm").split(",") as BackendName[];
+const flags = parseArgs(Deno.args, {
+  string: ["backend", "batches", "configs", "steps", "max-seconds"],
+  boolean: ["json"],
+});
+const backends = String(flags.backend ?? "wasm,webgpu,cpu").split(",") as BackendName[];
 const batches = String(flags.batches ?? "8,32").split(",").map(Number);
-const configs = String(flags.configs ?? "sudoku-mlp").split(",");
+const configs = String(flags.configs ?? "sudoku-mlp-d64,sudoku-mlp,arc-att").split(",");
 const timed = Number(flags.steps ?? 2);
+const maxSeconds = Number(flags["max-seconds"] ?? 150);
 const emit = (record: Record<string, unknown>, text: string) =>
   // deno-lint-ignore no-console
   console.log(flags.json ? JSON.stringify(record) : text);
@@ -61,8 +72,19 @@ for (const requested of backends) {
     const c = CONFIGS[name];
     if (!c) throw new Error(`unknown config ${name}; choose from ${Object.keys(CONFIGS).join(", ")}`);
     for (const batch of batches) {
+      const config = resolveConfig({ ...c.config, optim: { batchSize: batch, warmupSteps: 0 } });
+      const estimate = trainStepFlops(config, c.spec, batch) / (ceiling * 1e9);
+      if (estimate > maxSeconds) {
+        emit(
+          { backend, config: name, batch, skipped: "slow", estimated_seconds_per_step: estimate },
+          `${backend} ${name} batch ${batch}: skipped, at least ${
+            estimate.toFixed(0)
+          } s/step at this ceiling ` +
+            `(--max-seconds ${maxSeconds})`,
+        );
+        continue;
+      }
       try {
-        const config = resolveConfig({ ...c.config, optim: { batchSize: batch, warmupSteps: 0 } });
         using model = createTrm(c.spec, config);
         using session = new TrainSession(model, { totalSteps: 100 });
         const ex = {
@@ -91,6 +113,14 @@ for (const requested of backends) {
           }% of the ${ceiling.toFixed(1)} GFLOP/s ceiling`,
         );
       } catch (e) {
+        if (e instanceof RangeError && /maxStorageBufferBindingSize/.test(e.message)) {
+          // WebGPU: a tensor beyond the device's maxStorageBufferBindingSize (tfjs would return zeros).
+          emit(
+            { backend, config: name, batch, error: e.message },
+            `${backend} ${name} batch ${batch}: ${e.message}`,
+          );
+          break;
+        }
         if (!(e instanceof WebAssembly.RuntimeError)) throw e;
         // The wasm heap (4 GiB) cannot hold this step's activations; the module is unusable afterwards.
         emit(
