@@ -6,12 +6,14 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ParamFactory } from "./params.ts";
+import { fusedRmsNorm, fusedSiluMul } from "./kernels/webgpu_fused.ts";
 
 /** RMSNorm epsilon of the reference. */
 export const RMS_NORM_EPS = 1e-5;
 
 /**
- * y = x / sqrt(mean(x^2 over `axis`) + eps). No learnable gain (spec 2.5).
+ * y = x / sqrt(mean(x^2 over `axis`) + eps). No learnable gain (spec 2.5). Over the last axis on the
+ * webgpu backend this is one fused WGSL kernel ({@linkcode fusedRmsNorm}); elsewhere the composed ops.
  *
  * @example
  * ```ts
@@ -23,6 +25,8 @@ export const RMS_NORM_EPS = 1e-5;
  * ```
  */
 export function rmsNorm<T extends tf.Tensor>(x: T, axis = -1): T {
+  // Same composed ops as below on cpu/wasm (fusedRmsNorm falls back to them), so results are unchanged.
+  if (x.rank > 0 && (axis === -1 || axis === x.rank - 1)) return fusedRmsNorm(x, RMS_NORM_EPS);
   return tf.tidy(() => tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), axis, true), RMS_NORM_EPS))) as T);
 }
 
@@ -74,7 +78,8 @@ export function swiglu(params: ParamFactory, d: number, expansion: number): SwiG
         // its inner axis is slow on wasm, and so is the concat its gradient needs.
         const [wg, wu] = tf.split(gateUp, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
         const g = tf.matMul(x, wg), u = tf.matMul(x, wu);
-        return tf.matMul(tf.mul(tf.mul(g, tf.sigmoid(g)), u), down);
+        // silu(g) * u: one fused kernel on webgpu, mul(mul(g, sigmoid(g)), u) elsewhere.
+        return tf.matMul(fusedSiluMul(g, u), down);
       }),
   };
 }

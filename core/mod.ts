@@ -27,3 +27,4 @@ export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./kernels/wasm_batch_matmul.ts";
 export * from "./torch_interop.ts";
+export * from "./kernels/webgpu_fused.ts";
