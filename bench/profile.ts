@@ -2,7 +2,7 @@
  * Where a supervision step's time goes, per backend: `tf.profile` around one training step (forward,
  * backward, AdamATan2, EMA) after a warm-up, with kernel time summed by kernel name, largest first.
  *
- *   deno run -A bench/profile.ts --backend wasm --config sudoku-mlp --batch 8 [--hidden 128] [--top 12]
+ *   deno run -A bench/profile.ts --backend wasm --config sudoku-mlp --batch 8 [--hidden 128] [--top 12] [--recompute]
  *
  * On WebGPU, per-kernel times need timestamp queries, which adapters often lack; then only kernel counts
  * are printed.
@@ -13,7 +13,10 @@ import { type BackendName, createTrm, initBackend, resolveConfig, TrainSession }
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 
-const flags = parseArgs(Deno.args, { string: ["backend", "config", "batch", "hidden", "top"] });
+const flags = parseArgs(Deno.args, {
+  string: ["backend", "config", "batch", "hidden", "top"],
+  boolean: ["recompute"],
+});
 const backend = await initBackend(String(flags.backend ?? "wasm") as BackendName);
 const name = String(flags.config ?? "sudoku-mlp");
 const batch = Number(flags.batch ?? 8), top = Number(flags.top ?? 12);
@@ -26,7 +29,7 @@ const config = resolveConfig({
   mixer: att ? attention() : mlpMixer(),
   model: hidden,
   recursion: att ? { n: 4, T: 3 } : { n: 6, T: 3 },
-  optim: { batchSize: batch, warmupSteps: 0 },
+  optim: { batchSize: batch, warmupSteps: 0, recompute: flags.recompute === true },
 });
 using model = createTrm(spec, config);
 using session = new TrainSession(model, { totalSteps: 10 });

@@ -6,7 +6,8 @@
  * Flags: --backend (comma list; default wasm,webgpu,cpu), --batches (default 8,32), --configs (default
  * sudoku-mlp-d64,sudoku-mlp,arc-att), --steps 2 (timed steps after one warm-up), --max-seconds 150 (a step whose FLOPs
  * would take longer than this at the backend's own ceiling is reported as skipped, with that estimate, so
- * one run covers every backend in bounded time on a small machine), --json.
+ * one run covers every backend in bounded time on a small machine), --recompute (activation recomputation:
+ * the FLOPs counted stay those of plain reverse mode, so the ratio shows what recomputation costs), --json.
  */
 import { parseArgs } from "@std/cli";
 import {
@@ -50,7 +51,7 @@ const CONFIGS: Readonly<
 
 const flags = parseArgs(Deno.args, {
   string: ["backend", "batches", "configs", "steps", "max-seconds"],
-  boolean: ["json"],
+  boolean: ["json", "recompute"],
 });
 const backends = String(flags.backend ?? "wasm,webgpu,cpu").split(",") as BackendName[];
 const batches = String(flags.batches ?? "8,32").split(",").map(Number);
@@ -72,7 +73,8 @@ for (const requested of backends) {
     const c = CONFIGS[name];
     if (!c) throw new Error(`unknown config ${name}; choose from ${Object.keys(CONFIGS).join(", ")}`);
     for (const batch of batches) {
-      const config = resolveConfig({ ...c.config, optim: { batchSize: batch, warmupSteps: 0 } });
+      const optim = { batchSize: batch, warmupSteps: 0, recompute: flags.recompute === true };
+      const config = resolveConfig({ ...c.config, optim });
       const estimate = trainStepFlops(config, c.spec, batch) / (ceiling * 1e9);
       if (estimate > maxSeconds) {
         emit(
@@ -103,6 +105,7 @@ for (const requested of backends) {
             backend,
             config: name,
             batch,
+            recompute: optim.recompute,
             ms_per_step: ms,
             gflops,
             ceiling_gflops: ceiling,

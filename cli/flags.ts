@@ -131,6 +131,7 @@ export function configFromFlags(preset: Preset, flags: Record<string, unknown>):
     }
     sections.optim!.loss = flags.loss;
   }
+  if (flags.recompute === true) sections.optim!.recompute = true;
   let mixer = preset.config.mixer;
   const heads = numberFlag(flags, "heads");
   if (flags.mixer !== undefined) {

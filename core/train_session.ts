@@ -14,6 +14,7 @@ import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { type Carry, deepRecursion, latentRecursion, resetCarry } from "./recursion.ts";
+import { recomputedGradients } from "./recompute.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
 import { learningRate } from "./schedule.ts";
 import { shouldHalt } from "./halting.ts";
@@ -177,26 +178,49 @@ export class TrainSession implements Disposable {
     if (entering.y !== start.y) tf.dispose([start.y, start.z]); // T = 1 enters with the start itself
     x0.dispose();
     // 3. The last recursion with gradient; x is recomputed inside so the embeddings get gradients.
-    const rowsVar = tf.variable(rows, true);
-    let out: { carry: Carry; qHalt: tf.Tensor1D; loss: ReturnType<typeof actLoss> } | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const x = model.embed(inputs, rowsVar);
-      const carry = latentRecursion(model, x, entering, c.recursion.n);
-      const { logits, qHalt } = model.heads(carry.y);
+    let head: { qHalt: tf.Tensor1D; loss: ReturnType<typeof actLoss> } | undefined;
+    const lossOf = (y: tf.Tensor3D): tf.Scalar => {
+      const { logits, qHalt } = model.heads(y);
       const loss = actLoss(logits, qHalt, labels, c.optim.loss);
-      tf.keep(carry.y), tf.keep(carry.z), tf.keep(qHalt);
+      tf.keep(qHalt);
       for (const t of [loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]) {
         tf.keep(t);
       }
-      out = { carry, qHalt, loss };
+      head = { qHalt, loss };
       return tf.div(loss.total, B) as tf.Scalar;
-    }, [...model.variables, rowsVar]);
-    const o = out!;
+    };
+    let value: tf.Scalar, grads: Record<string, tf.Tensor>, puzzleGradT: tf.Tensor | undefined, carry: Carry;
+    if (c.optim.recompute) {
+      ({ value, grads, puzzleGrad: puzzleGradT, carry } = recomputedGradients(
+        model,
+        inputs,
+        rows,
+        entering,
+        lossOf,
+      ));
+    } else {
+      const rowsVar = tf.variable(rows, true);
+      let kept: Carry | undefined;
+      try {
+        ({ value, grads } = tf.variableGrads(() => {
+          const x = model.embed(inputs, rowsVar);
+          kept = latentRecursion(model, x, entering, c.recursion.n);
+          tf.keep(kept.y), tf.keep(kept.z);
+          return lossOf(kept.y);
+        }, [...model.variables, rowsVar]));
+      } finally {
+        rowsVar.dispose();
+      }
+      puzzleGradT = grads[rowsVar.name];
+      delete grads[rowsVar.name];
+      carry = kept!;
+    }
+    const o = { ...head!, carry };
     const s = this.stepCount + 1;
     const lr = this.#lr(s, c.optim.lr), puzzleLr = this.#lr(s, c.optim.puzzleEmbLr);
     try {
       const { lmLoss, qHaltLoss, stats } = o.loss;
-      const puzzleGrad = grads[rowsVar.name] ?? tf.zeros([B, c.model.hidden]);
+      const puzzleGrad = puzzleGradT ??= tf.zeros([B, c.model.hidden]);
       const [lossV, lmV, qhV, qHaltV, countV, correctV, exactV, pgV] = await readTensors([
         value,
         lmLoss,
@@ -246,7 +270,8 @@ export class TrainSession implements Disposable {
       throw e;
     } finally {
       const { loss } = o;
-      tf.dispose([inputs, labels, rows, resetT, rowsVar, value, entering.y, entering.z, o.qHalt]);
+      tf.dispose([inputs, labels, rows, resetT, value, entering.y, entering.z, o.qHalt]);
+      if (puzzleGradT) puzzleGradT.dispose();
       tf.dispose([loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]);
       tf.dispose(Object.values(grads));
     }
