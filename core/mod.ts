@@ -28,3 +28,4 @@ export * from "./checkpoint.ts";
 export * from "./kernels/wasm_batch_matmul.ts";
 export * from "./torch_interop.ts";
 export * from "./kernels/webgpu_fused.ts";
+export * from "./recompute.ts";
