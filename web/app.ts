@@ -10,7 +10,7 @@
  * @module
  */
 /// <reference lib="dom" />
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import {
   createRng,
   decodeCheckpoint,
@@ -36,6 +36,7 @@ import {
 
 /** What a finished solve leaves on `window.trm` for scripts and tests. */
 interface SolveResult {
+  /** Backend in use, e.g. "webgpu" or "wasm (2 threads)". */
   readonly backend: string;
   readonly answer: string;
   readonly tokens: number[];
@@ -65,7 +66,9 @@ async function startBackend(): Promise<string> {
     : ["wasm", "cpu"];
   for (const name of order) {
     try {
-      return await initBackend(name);
+      const used = await initBackend(name);
+      // Threads need cross-origin isolation, which `deno task serve` sets up.
+      return used === "wasm" ? `wasm (${getThreadsCount()} threads)` : used;
     } catch (e) {
       // deno-lint-ignore no-console
       console.warn(`backend ${name} failed:`, e);

@@ -50,6 +50,16 @@ async function wasmDir(): Promise<string> {
   return `${npmCache}/registry.npmjs.org/@tensorflow/tfjs-backend-wasm/4.22.0/dist`;
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP) lets the page use SharedArrayBuffer, so tfjs picks its threaded
+ * wasm binary in the browser (Deno itself cannot: tfjs turns threads off in Node-compatible runtimes).
+ */
+function isolate(res: Response): Response {
+  res.headers.set("cross-origin-opener-policy", "same-origin");
+  res.headers.set("cross-origin-embedder-policy", "require-corp");
+  return res;
+}
+
 /** The most recently written `DIR/<run>/checkpoint` (what `deno task train` just made), or a hint. */
 async function newestCheckpoint(runs: string): Promise<string> {
   let best = { path: `${runs}/<run>/checkpoint`, time: -1 };
@@ -109,7 +119,9 @@ async function main(): Promise<void> {
       // deno-lint-ignore no-console
       console.log(`serving the TRM demo on http://${hostname}:${port}/`);
     },
-  }, async (req: Request) => {
+  }, async (req: Request) => isolate(await route(req)));
+
+  async function route(req: Request): Promise<Response> {
     const path = decodeURIComponent(new URL(req.url).pathname);
     if (path === "/" || path === "/index.html") return file(`${WEB}index.html`);
     if (path === "/favicon.ico") return new Response(null, { status: 204 });
@@ -128,7 +140,7 @@ async function main(): Promise<void> {
     m = path.match(/^\/arc\/([\w-]+\.json)$/);
     if (m) return file(`${arc}/${m[1]}`);
     return new Response("not found", { status: 404 });
-  });
+  }
 }
 
 if (import.meta.main) await main();
