@@ -149,7 +149,7 @@ await Deno.writeTextFile(
 linux ${arch}. Needs no network: copy this folder, then run for example
 
   ./run.sh gpu-info                                  # which WebGPU adapter Deno sees
-  ./run.sh bench --json --batches 32,128,768 --configs sudoku-mlp,arc-att
+  ./run.sh bench --json --batches 32,256 --configs sudoku-mlp,arc-att
   ./run.sh inference --batch 256 --puzzles 1024      # 9x9 Sudoku with early halting
   ./run.sh train --preset sudoku-mlp --steps 200 --out runs/mlp
   ./run.sh bench --backend wasm                      # any later --backend overrides webgpu
