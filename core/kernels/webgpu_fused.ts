@@ -15,7 +15,7 @@ import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webg
 
 const RMS = "TrmFusedRmsNorm", RMS_GRAD = "TrmFusedRmsNormGrad";
 const GATE = "TrmFusedSiluMul", GATE_GRAD = "TrmFusedSiluMulGrad";
-/** Threads per workgroup: one workgroup per row for RMSNorm; 64 keeps every lane busy at D = 512. */
+/** Threads per workgroup (and per row in the "workgroup" row layout: 2 vec4 loads each at D = 512). */
 const WG = 64;
 
 type Info = tf.TensorInfo;
@@ -55,11 +55,46 @@ function components(n: number): 1 | 4 {
 }
 
 /**
- * One workgroup per row of `x` [rows, cols]: a strided pass accumulates the row's sums into shared memory,
- * a tree reduction combines them, a second pass writes the row. `grad` adds `dy` and the sum of dy * x.
+ * Where one row of RMSNorm is reduced. "workgroup": 64 threads per row combine partial sums through
+ * shared memory (coalesced loads; the usual GPU layout). "thread": one thread per row, no shared memory
+ * or barriers; CPU-emulated adapters (llvmpipe) run a workgroup's lanes as SIMD and pay dearly for
+ * barriers, and there it measured 4-7x faster at [16, 97, 512]. "auto" picks "thread" on a software
+ * adapter when there are at least 64 rows, else "workgroup".
  */
-function rowProgram(rows: number, cols: number, grad: boolean): WebGPUProgram {
-  const c = components(cols);
+export type RowLayout = "auto" | "thread" | "workgroup";
+let layout: RowLayout = "auto";
+
+/**
+ * Sets the RMSNorm row layout of the fused kernels and returns the previous one (for tests and benchmarks).
+ *
+ * @example
+ * ```ts
+ * import { setFusedRowLayout } from "@recursive/trm/core";
+ * const before = setFusedRowLayout("workgroup");
+ * if (setFusedRowLayout(before) !== "workgroup" || before !== "auto") throw new Error(before);
+ * ```
+ */
+export function setFusedRowLayout(next: RowLayout): RowLayout {
+  const previous = layout;
+  layout = next;
+  return previous;
+}
+
+/** Whether the backend's device is a software rasteriser (Deno exposes GPUDevice.adapterInfo). */
+function softwareAdapter(backend: unknown): boolean {
+  const info =
+    (backend as { device?: { adapterInfo?: { isFallbackAdapter?: boolean; description?: string } } })
+      .device?.adapterInfo;
+  return (info?.isFallbackAdapter ?? false) || /llvmpipe|swiftshader|software/i.test(info?.description ?? "");
+}
+
+/**
+ * RMSNorm rows of `x` [rows, cols]: a strided pass accumulates each row's sums (through a shared-memory
+ * tree reduction when a workgroup shares a row), a second pass writes the row. `grad` also reads `dy`
+ * and sums dy * x.
+ */
+function rowProgram(rows: number, cols: number, grad: boolean, perThread: boolean): WebGPUProgram {
+  const c = components(cols), lanes = perThread ? 1 : WG;
   const sq = (a: string, b: string) => (c === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const acc = grad ? "vec2<f32>" : "f32";
   const load = grad
@@ -69,38 +104,41 @@ function rowProgram(rows: number, cols: number, grad: boolean): WebGPUProgram {
   const store = grad
     ? `result[base + k] = r * dy[base + k] - x[base + k] * (r * r * r * total.y / n);`
     : `result[base + k] = x[base + k] * r;`;
-  return {
-    variableNames: grad ? ["x", "dy"] : ["x"],
-    variableComponents: grad ? [c, c] : [c],
-    outputComponent: c,
-    outputShape: [rows, cols],
-    dispatchLayout: { x: [0, 1] },
-    dispatch: [rows, 1, 1],
-    workgroupSize: [WG, 1, 1],
-    uniforms: "eps : f32,",
-    shaderKey: `trmRms_${grad ? "grad" : "fwd"}_${c}`,
-    getUserCode: () => `
-      var<workgroup> partial : array<${acc}, ${WG}>;
-      fn main(index : i32) {
-        let row = index / ${WG};
-        let tid = index - row * ${WG};
-        let n = f32(uniforms.outShape[1]);
-        let width = uniforms.outShape[1] / ${c};
-        // tfjs pads the dispatch to a square grid past 65535 workgroups: extra rows loop zero times but
-        // still reach every barrier (WGSL wants barriers in uniform control flow, so no early return).
-        let count = select(0, width, row < uniforms.outShape[0]);
-        let base = row * width;
-        var sum = ${acc}(0.0);
-        for (var k = tid; k < count; k += ${WG}) { ${load} }
+  const reduce = perThread ? "let total = sum;" : `
         partial[tid] = sum;
         workgroupBarrier();
         for (var s = ${WG / 2}; s > 0; s = s / 2) {
           if (tid < s) { partial[tid] = partial[tid] + partial[tid + s]; }
           workgroupBarrier();
         }
-        let total = partial[0];
+        let total = partial[0];`;
+  return {
+    variableNames: grad ? ["x", "dy"] : ["x"],
+    variableComponents: grad ? [c, c] : [c],
+    outputComponent: c,
+    outputShape: [rows, cols],
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [perThread ? Math.ceil(rows / WG) : rows, 1, 1],
+    workgroupSize: [WG, 1, 1],
+    uniforms: "eps : f32,",
+    shaderKey: `trmRms_${grad ? "grad" : "fwd"}_${c}_${lanes}`,
+    getUserCode: () => `
+      ${perThread ? "" : `var<workgroup> partial : array<${acc}, ${WG}>;`}
+      fn main(index : i32) {
+        let row = index / ${lanes};
+        let tid = index - row * ${lanes};
+        let n = f32(uniforms.outShape[1]);
+        let width = uniforms.outShape[1] / ${c};
+        // Threads past the last row (a partial workgroup, or tfjs padding the dispatch to a square grid
+        // past 65535 workgroups) loop zero times but still reach every barrier: WGSL wants barriers in
+        // uniform control flow, so no early return.
+        let count = select(0, width, row < uniforms.outShape[0]);
+        let base = row * width;
+        var sum = ${acc}(0.0);
+        for (var k = tid; k < count; k += ${lanes}) { ${load} }
+        ${reduce}
         let r = inverseSqrt(total${grad ? ".x" : ""} / n + uniforms.eps);
-        for (var k = tid; k < count; k += ${WG}) { ${store} }
+        for (var k = tid; k < count; k += ${lanes}) { ${store} }
       }`,
   };
 }
@@ -148,14 +186,14 @@ function registerKernels(): void {
   if (tf.getKernel(RMS, "webgpu")) return;
   const reg = (kernelName: string, kernelFunc: (a: KernelArgs) => Info | Info[]) =>
     tf.registerKernel({ kernelName, backendName: "webgpu", kernelFunc: kernelFunc as tf.KernelFunc });
-  reg(RMS, ({ inputs, backend, attrs }) => {
-    const x = inputs.x as Info;
-    return run(backend, rowProgram(x.shape[0]!, x.shape[1]!, false), [x], (attrs as { eps: number }).eps);
-  });
-  reg(RMS_GRAD, ({ inputs, backend, attrs }) => {
-    const x = inputs.x as Info, dy = inputs.dy as Info;
-    return run(backend, rowProgram(x.shape[0]!, x.shape[1]!, true), [x, dy], (attrs as { eps: number }).eps);
-  });
+  const rowKernel = (grad: boolean) => ({ inputs, backend, attrs }: KernelArgs) => {
+    const x = inputs.x as Info, [rows, cols] = x.shape as [number, number];
+    const perThread = layout === "thread" || (layout === "auto" && rows >= WG && softwareAdapter(backend));
+    const ins = grad ? [x, inputs.dy as Info] : [x];
+    return run(backend, rowProgram(rows, cols, grad, perThread), ins, (attrs as { eps: number }).eps);
+  };
+  reg(RMS, rowKernel(false));
+  reg(RMS_GRAD, rowKernel(true));
   reg(GATE, ({ inputs, backend }) => {
     const g = inputs.g as Info;
     return run(backend, gateProgram(g.shape[0]!, "fwd"), [g, inputs.u as Info]);

@@ -10,7 +10,13 @@ import { initBackend } from "../backend.ts";
 import { createParamStore } from "../params.ts";
 import { rmsNorm, swiglu } from "../layers.ts";
 import { createRng } from "../rng.ts";
-import { fusedRmsNorm, fusedSiluMul, setWebGpuFusion } from "./webgpu_fused.ts";
+import {
+  fusedRmsNorm,
+  fusedSiluMul,
+  type RowLayout,
+  setFusedRowLayout,
+  setWebGpuFusion,
+} from "./webgpu_fused.ts";
 
 const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
 if (!adapter) {
@@ -62,10 +68,19 @@ function assertClose(got: Float32Array, want: Float32Array, what: string): void 
   assert(worst <= 1e-4, `${what}: relative error ${worst} at ${at} (webgpu ${got[at]}, cpu ${want[at]})`);
 }
 
-async function parity(op: Op, shape: number[], arity: number, grad = true): Promise<void> {
+async function parity(
+  op: Op,
+  shape: number[],
+  arity: number,
+  grad = true,
+  rows: RowLayout = "auto",
+): Promise<void> {
   const want = await evaluate("cpu", op, shape, arity, grad);
-  const got = await evaluate("webgpu", op, shape, arity, grad);
-  got.forEach((g, i) => assertClose(g, want[i]!, `[${shape}] ${i === 0 ? "forward" : `gradient ${i - 1}`}`));
+  const before = setFusedRowLayout(rows);
+  const got = await evaluate("webgpu", op, shape, arity, grad).finally(() => setFusedRowLayout(before));
+  got.forEach((g, i) =>
+    assertClose(g, want[i]!, `[${shape}] ${rows} ${i === 0 ? "forward" : `gradient ${i - 1}`}`)
+  );
   await initBackend("cpu");
 }
 
@@ -74,13 +89,15 @@ async function parity(op: Op, shape: number[], arity: number, grad = true): Prom
 const RMS_SHAPES = [[2, 97, 512], [3, 7, 33], [5, 1000], [4, 65], [6, 3], [1, 1], [9]];
 const GATE_SHAPES = [[194, 1536], [2, 97, 512], [3, 7, 33], [4097], [1]];
 
-Deno.test({
-  name: "fusedRmsNorm() on webgpu matches the composed ops on cpu (forward and gradient, 1e-4 relative)",
-  ignore: !adapter,
-  fn: async () => {
-    for (const shape of RMS_SHAPES) await parity(rms, shape, 1);
-  },
-});
+for (const rows of ["workgroup", "thread", "auto"] as const) {
+  Deno.test({
+    name: `fusedRmsNorm() on webgpu (${rows} per row) matches the composed ops on cpu (forward, gradient)`,
+    ignore: !adapter,
+    fn: async () => {
+      for (const shape of RMS_SHAPES) await parity(rms, shape, 1, true, rows);
+    },
+  });
+}
 
 Deno.test({
   name: "fusedSiluMul() on webgpu matches the composed ops on cpu (forward and both gradients)",
@@ -94,8 +111,9 @@ Deno.test({
   name: "fused kernels handle more than 65535 workgroups (tfjs pads the dispatch to a 2-D grid)",
   ignore: !adapter,
   fn: async () => {
-    await parity(rms, [70001, 3], 1); // 70001 rows, one workgroup each, scalar loads
-    await parity(rms, [66000, 4], 1); // vec4 loads
+    await parity(rms, [70001, 3], 1, true, "workgroup"); // 70001 rows, one workgroup each, scalar loads
+    await parity(rms, [66000, 4], 1, true, "workgroup"); // vec4 loads
+    await parity(rms, [70001, 3], 1, true, "thread");
     await parity(gate, [65536 * 64 + 3], 2, false); // 4194307 scalar threads: 65537 workgroups
   },
 });
