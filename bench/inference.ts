@@ -5,7 +5,8 @@
  *
  * Without `--checkpoint` the model is the paper's Sudoku-Extreme TRM-MLP (presets `sudokuMlp`: D 512,
  * n 6, T 3, N_sup 16, L 81, V 11) with random weights: the speed is that of the real architecture, but
- * accuracy is ~0 and the halting logits are noise, so mean_steps only says where random q_halt stopped.
+ * accuracy is ~0 and the Q head starts at weight 0, bias -5, so no puzzle halts early: mean_steps is 16,
+ * the worst case of early halting.
  * With `--checkpoint DIR` (a 9x9 sudoku checkpoint from `deno task train`) the figures are meaningful.
  *
  * Usage: deno run -A bench/inference.ts [--backend wasm|cpu|webgpu|auto] [--batch 32] [--puzzles 64]
