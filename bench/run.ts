@@ -128,7 +128,11 @@ for (const requested of backends) {
         // The wasm heap (4 GiB) cannot hold this step's activations; the module is unusable afterwards.
         emit(
           { backend, config: name, batch, error: "wasm heap exhausted" },
-          `${backend} ${name} batch ${batch}: does not fit the 4 GiB wasm heap (all activations of the n+1 differentiated evaluations are kept)`,
+          `${backend} ${name} batch ${batch}: does not fit the 4 GiB wasm heap (${
+            optim.recompute
+              ? "even with recomputation"
+              : "all activations of the n+1 differentiated evaluations are kept; try --recompute"
+          })`,
         );
         break;
       }
