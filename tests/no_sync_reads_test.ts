@@ -4,7 +4,18 @@
  */
 import { assertEquals } from "@std/assert";
 
-const ROOTS = ["core", "plugins", "tasks", "augment", "viz", "cli", "web", "examples", "mod.ts", "presets.ts"];
+const ROOTS = [
+  "core",
+  "plugins",
+  "tasks",
+  "augment",
+  "viz",
+  "cli",
+  "web",
+  "examples",
+  "mod.ts",
+  "presets.ts",
+];
 
 async function* sources(path: string): AsyncGenerator<string> {
   const info = await Deno.stat(path);
