@@ -6,7 +6,7 @@
  * it, after installing the package).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import {
   createRng,
   createTrm,
@@ -92,6 +92,16 @@ async function serve(checkpoint: string, arc: string): Promise<{ url: string; st
   return { url: seen.match(/http:\/\/\S+\//)![0], stop };
 }
 
+/** Waits until the page's status is `state` or "error", and fails with the status text unless it is `state`. */
+async function expectState(page: Page, state: string, timeout: number): Promise<void> {
+  await page.waitForSelector(`#status[data-state="${state}"], #status[data-state="error"]`, { timeout });
+  assertEquals(
+    await page.getAttribute("#status", "data-state"),
+    state,
+    await page.textContent("#status") ?? "",
+  );
+}
+
 Deno.test({
   name:
     "browser demo: solves a typed Sudoku and an ARC task in headless Chromium (wasm fallback, and WebGPU on SwiftShader) as Deno does",
@@ -159,14 +169,7 @@ Deno.test({
         page.on("pageerror", (e) => errors.push(e.message));
         // No parameter on the wasm runs: the page itself must fall back from WebGPU to wasm.
         await page.goto(backend === "webgpu" ? `${server.url}?backend=webgpu` : server.url);
-        await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', {
-          timeout: 120_000,
-        });
-        assertEquals(
-          await page.getAttribute("#status", "data-state"),
-          "ready",
-          await page.textContent("#status") ?? "",
-        );
+        await expectState(page, "ready", 120_000);
         if (kind === "arc") {
           assertEquals(await page.$$eval("#arc-task option", (o) => o.map((e) => e.textContent)), ids);
           await page.selectOption("#arc-task", ids[1]!);
@@ -179,14 +182,7 @@ Deno.test({
           await page.fill("#puzzle", typed);
         }
         await page.click("#solve");
-        await page.waitForSelector('#status[data-state="solved"], #status[data-state="error"]', {
-          timeout: 180_000,
-        });
-        assertEquals(
-          await page.getAttribute("#status", "data-state"),
-          "solved",
-          await page.textContent("#status") ?? "",
-        );
+        await expectState(page, "solved", 180_000);
         const got = await page.evaluate(() =>
           (globalThis as unknown as { trm: { backend: string; stepsUsed: number; frames: number[][] } }).trm
         );

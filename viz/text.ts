@@ -22,12 +22,11 @@ import { decodeArcGrid } from "../tasks/arc/tokenizer.ts";
  * ```
  */
 export function puzzleFromText(spec: TaskSpec, text: string): Int32Array {
-  const flat = text.replace(/\s+/g, "");
   if (spec.name !== "sudoku" && spec.name !== "maze") {
     throw new DataError(`puzzle: cannot read a ${spec.name} puzzle from text`);
   }
   // Maze text uses ' ' for open cells, so only line breaks are dropped there.
-  const cells = spec.name === "maze" ? text.replace(/\r?\n/g, "") : flat;
+  const cells = text.replace(spec.name === "maze" ? /\r?\n/g : /\s+/g, "");
   if (cells.length !== spec.seqLen) {
     throw new DataError(
       `puzzle: expected ${spec.seqLen} cells for this ${spec.name} model, got ${cells.length}`,

@@ -28,6 +28,7 @@ import {
   haltProbability,
   puzzleFromText,
   sideBySide,
+  sudokuBoxRows,
   taskPanel,
   tokensToText,
   type TraceFrame,
@@ -95,8 +96,7 @@ function examplePuzzle(ckpt: LoadedCheckpoint, seed: number): string {
   if (spec.name === "maze") {
     return tokensToText(spec, Int32Array.from(generateMaze(rng, { size: side }).cells));
   }
-  let boxRows = Math.floor(Math.sqrt(side));
-  while (side % boxRows !== 0) boxRows--;
+  const boxRows = sudokuBoxRows(side);
   const p = generateSudoku(rng, { boxRows, boxCols: side / boxRows });
   return Array.from(p.puzzle, (v) => (v === 0 ? "." : v.toString(36))).join("").replace(
     new RegExp(`(.{${side}})(?!$)`, "g"),
