@@ -16,6 +16,7 @@
  * @module
  */
 export * from "./core/mod.ts";
+export * from "./io/mod.ts";
 export * from "./plugins/attention/mod.ts";
 export * from "./plugins/mlp_mixer/mod.ts";
 export * as presets from "./presets.ts";

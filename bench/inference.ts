@@ -21,11 +21,11 @@ import {
   createTrm,
   evaluate,
   initBackend,
-  loadCheckpoint,
   PuzzleEmbedding,
   resolveConfig,
   type TestSource,
 } from "../core/mod.ts";
+import { loadCheckpoint } from "../io/mod.ts";
 import { mixerFromJson } from "../cli/flags.ts";
 import { sudokuMlp } from "../presets.ts";
 import { generateSudokuSet, sudokuTask, sudokuTestSource } from "../tasks/sudoku/mod.ts";

@@ -14,18 +14,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "@std/cli";
-import {
-  createParamStore,
-  createRng,
-  fusedRmsNorm,
-  fusedSiluMul,
-  initBackend,
-  RMS_NORM_EPS,
-  rmsNorm,
-  setFusedRowLayout,
-  setWebGpuFusion,
-  swiglu,
-} from "../core/mod.ts";
+import { createParamStore, createRng, initBackend, RMS_NORM_EPS, rmsNorm, swiglu } from "../core/mod.ts";
+import { fusedRmsNorm, fusedSiluMul, setFusedRowLayout, setWebGpuFusion } from "../core/kernels/mod.ts";
 
 const args = parseArgs(Deno.args, { string: ["batch", "iters", "rounds"], boolean: ["json"] });
 const B = Number(args.batch ?? 16), ITERS = Number(args.iters ?? 10), ROUNDS = Number(args.rounds ?? 3);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { EvaluateResult, TaskSpec, TestSource, TrainSource } from "../core/mod.ts";
-import { writeJsonAtomic } from "../core/mod.ts";
+import { writeJsonAtomic } from "../io/mod.ts";
 import { arcDataset, ArcEvaluator, type ArcTask, loadArcFolder, loadKaggleArc } from "../tasks/arc/mod.ts";
 import type { Preset } from "../presets.ts";
 import {

@@ -5,7 +5,8 @@
  * @module
  */
 import { parseArgs } from "@std/cli";
-import { type BackendName, evaluate, initBackend, loadCheckpoint } from "../core/mod.ts";
+import { type BackendName, evaluate, initBackend } from "../core/mod.ts";
+import { loadCheckpoint } from "../io/mod.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { mixerFromJson, numberFlag, presetByName, UsageError } from "./flags.ts";
 import { Progress } from "./progress.ts";

@@ -4,7 +4,8 @@
  * @module
  */
 import { UsageError } from "./flags.ts";
-import { CheckpointError, DataError, NonFiniteLossError, SafetensorsError } from "../core/mod.ts";
+import { DataError, NonFiniteLossError } from "../core/mod.ts";
+import { CheckpointError, SafetensorsError } from "../io/mod.ts";
 import { trainCommand } from "./train.ts";
 import { evalCommand } from "./eval.ts";
 import { solveCommand } from "./solve.ts";

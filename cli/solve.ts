@@ -6,20 +6,13 @@
  * @module
  */
 import { parseArgs } from "@std/cli";
-import {
-  type BackendName,
-  type CheckpointMeta,
-  evaluate,
-  type Example,
-  initBackend,
-  loadCheckpoint,
-  type TaskSpec,
-} from "../core/mod.ts";
+import { type BackendName, evaluate, type Example, initBackend, type TaskSpec } from "../core/mod.ts";
+import { type CheckpointMeta, loadCheckpoint } from "../io/mod.ts";
 import { mixerFromJson, presetByName, UsageError } from "./flags.ts";
 import { type ArcTestSource, encodeArcGrid, loadArcFile } from "../tasks/arc/mod.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { haltProbability, puzzleFromText, tokensToText, traceSvg } from "../viz/mod.ts";
-import { writeFileAtomic } from "../core/mod.ts";
+import { writeFileAtomic } from "../io/mod.ts";
 
 const HELP = `Solve one puzzle with a trained checkpoint.
 

@@ -25,7 +25,7 @@ import {
 } from "./flags.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { Progress } from "./progress.ts";
-import { loadCheckpoint, restoreSession, saveCheckpoint } from "../core/mod.ts";
+import { loadCheckpoint, restoreSession, saveCheckpoint } from "../io/mod.ts";
 
 const HELP = `Train a Tiny Recursive Model.
 

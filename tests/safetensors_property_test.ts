@@ -11,7 +11,7 @@ import {
   type SafetensorsDtype,
   SafetensorsError,
   type SafetensorsInput,
-} from "../core/safetensors.ts";
+} from "../io/safetensors.ts";
 
 const SIZES: Record<SafetensorsDtype, number> = {
   BOOL: 1,

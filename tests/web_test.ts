@@ -13,16 +13,16 @@ import {
   evaluate,
   type Example,
   initBackend,
-  loadCheckpoint,
   type TaskSpec,
   TrainSession,
 } from "../core/mod.ts";
+import { loadCheckpoint } from "../io/mod.ts";
 import { mixerFromJson } from "../cli/flags.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { generateSudoku } from "../tasks/sudoku/generator.ts";
 import { encodeArcGrid } from "../tasks/arc/tokenizer.ts";
-import { saveCheckpoint } from "../core/checkpoint.ts";
+import { saveCheckpoint } from "../io/checkpoint.ts";
 import { tokensToText } from "../viz/mod.ts";
 import { tinyConfig } from "./_helpers.ts";
 

@@ -11,14 +11,8 @@
  */
 /// <reference lib="dom" />
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import {
-  createRng,
-  decodeCheckpoint,
-  evaluate,
-  type Example,
-  initBackend,
-  type LoadedCheckpoint,
-} from "../core/mod.ts";
+import { createRng, evaluate, type Example, initBackend } from "../core/mod.ts";
+import { decodeCheckpoint, type LoadedCheckpoint } from "../io/mod.ts";
 import type { BackendName } from "../core/backend.ts";
 import { mixerFromJson } from "../cli/flags.ts";
 import { generateSudoku } from "../tasks/sudoku/generator.ts";

@@ -7,14 +7,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { configToJson, resolveConfig, type TrmConfig } from "./config.ts";
-import type { TokenMixer } from "./mixer.ts";
-import { createTrm, namedVariables, type Trm } from "./model.ts";
-import { paramName } from "./params.ts";
-import { PuzzleEmbedding } from "./puzzle_embedding.ts";
+import { configToJson, resolveConfig, type TrmConfig } from "../core/config.ts";
+import type { TokenMixer } from "../core/mixer.ts";
+import { createTrm, namedVariables, type Trm } from "../core/model.ts";
+import { paramName } from "../core/params.ts";
+import { PuzzleEmbedding } from "../core/puzzle_embedding.ts";
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
-import type { TaskSpec } from "./task.ts";
-import type { SessionSnapshot, TrainSession } from "./train_session.ts";
+import type { TaskSpec } from "../core/task.ts";
+import type { SessionSnapshot, TrainSession } from "../core/train_session.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
 
 /** A checkpoint that is missing, malformed or does not fit the requested model. */
@@ -85,7 +85,7 @@ async function values(
  *
  * @example
  * ```ts
- * import { createTrm, initBackend, loadCheckpoint, resolveConfig, saveCheckpoint, TrainSession } from "@recursive/trm/core";
+ * import { createTrm, initBackend, loadCheckpoint, resolveConfig, saveCheckpoint, TrainSession } from "@recursive/trm";
  * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
  * await initBackend("cpu");
  * const spec = { name: "t", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 };
@@ -206,7 +206,7 @@ export async function loadCheckpoint(
  *
  * @example
  * ```ts
- * import { decodeCheckpoint, initBackend } from "@recursive/trm/core";
+ * import { decodeCheckpoint, initBackend } from "@recursive/trm";
  * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
  * await initBackend("cpu");
  * try {

@@ -194,7 +194,7 @@ function storedArray(name: string, t: SafetensorsInput): [SafetensorsDtype, Safe
  *
  * @example
  * ```ts
- * import { decodeSafetensors, encodeSafetensors } from "@recursive/trm/core";
+ * import { decodeSafetensors, encodeSafetensors } from "@recursive/trm";
  * const bytes = encodeSafetensors({ w: { shape: [2], data: Float32Array.from([1, 2]) } }, { step: "3" });
  * const back = decodeSafetensors(bytes);
  * if (back.tensors.get("w")!.data[1] !== 2 || back.metadata.step !== "3") throw new Error("round trip");
@@ -278,7 +278,7 @@ function toArray(
  *
  * @example
  * ```ts
- * import { decodeSafetensors, SafetensorsError } from "@recursive/trm/core";
+ * import { decodeSafetensors, SafetensorsError } from "@recursive/trm";
  * try { decodeSafetensors(new Uint8Array(4), { fileName: "bad.safetensors" }); throw new Error("accepted"); }
  * catch (e) { if (!(e instanceof SafetensorsError) || !e.message.startsWith("bad.safetensors")) throw e; }
  * ```
@@ -373,7 +373,7 @@ export function decodeSafetensors(
  *
  * @example
  * ```ts
- * import { readSafetensorsFile, writeSafetensorsFile } from "@recursive/trm/core";
+ * import { readSafetensorsFile, writeSafetensorsFile } from "@recursive/trm";
  * const path = `${await Deno.makeTempDir()}/t.safetensors`;
  * await writeSafetensorsFile(path, { h: { dtype: "F16", shape: [1], data: Float32Array.of(-2.5) } });
  * if ((await readSafetensorsFile(path)).tensors.get("h")!.data[0] !== -2.5) throw new Error("read");
@@ -391,7 +391,7 @@ export async function readSafetensorsFile(
  *
  * @example
  * ```ts
- * import { readSafetensorsFile, writeSafetensorsFile } from "@recursive/trm/core";
+ * import { readSafetensorsFile, writeSafetensorsFile } from "@recursive/trm";
  * const path = `${await Deno.makeTempDir()}/t.safetensors`;
  * await writeSafetensorsFile(path, { i: { shape: [2], data: Int32Array.of(7, -7) } }, { note: "x" });
  * if ((await readSafetensorsFile(path)).metadata.note !== "x") throw new Error("metadata");

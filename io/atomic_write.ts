@@ -56,7 +56,7 @@ function syncDirSync(path: string): void {
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from "@recursive/trm/core";
+ * import { writeFileAtomic } from "@recursive/trm";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.txt`, "hello");
  * if (await Deno.readTextFile(`${dir}/a.txt`) !== "hello") throw new Error("written");
@@ -91,7 +91,7 @@ export async function writeFileAtomic(path: string, data: AtomicWriteData): Prom
  *
  * @example
  * ```ts
- * import { writeFileAtomicSync } from "@recursive/trm/core";
+ * import { writeFileAtomicSync } from "@recursive/trm";
  * const path = `${Deno.makeTempDirSync()}/a.bin`;
  * writeFileAtomicSync(path, Uint8Array.of(1, 2, 3));
  * if (Deno.readFileSync(path)[2] !== 3) throw new Error("written");
@@ -130,7 +130,7 @@ function toJson(path: string, value: unknown): string {
  *
  * @example
  * ```ts
- * import { writeJsonAtomic } from "@recursive/trm/core";
+ * import { writeJsonAtomic } from "@recursive/trm";
  * const dir = await Deno.makeTempDir();
  * await writeJsonAtomic(`${dir}/a.json`, { a: 1 });
  * if (JSON.parse(await Deno.readTextFile(`${dir}/a.json`)).a !== 1) throw new Error("json");
@@ -145,7 +145,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
  *
  * @example
  * ```ts
- * import { writeJsonAtomicSync } from "@recursive/trm/core";
+ * import { writeJsonAtomicSync } from "@recursive/trm";
  * const path = `${Deno.makeTempDirSync()}/a.json`;
  * writeJsonAtomicSync(path, [1, 2]);
  * if (JSON.parse(Deno.readTextFileSync(path))[1] !== 2) throw new Error("json");

@@ -17,9 +17,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Trm } from "./model.ts";
-import { namedVariables } from "./model.ts";
-import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
+import type { Trm } from "../core/model.ts";
+import { namedVariables } from "../core/model.ts";
+import type { PuzzleEmbedding } from "../core/puzzle_embedding.ts";
 import type { StoredTensor } from "./safetensors.ts";
 
 /** Reference name of one of our parameters, and whether its layout is transposed. */
@@ -57,7 +57,7 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
  *
  * @example
  * ```ts
- * import { createTrm, exportReferenceState, importReferenceState, initBackend, PuzzleEmbedding, resolveConfig } from "@recursive/trm/core";
+ * import { createTrm, exportReferenceState, importReferenceState, initBackend, PuzzleEmbedding, resolveConfig } from "@recursive/trm";
  * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
  * await initBackend("cpu");
  * const spec = { name: "t", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 };

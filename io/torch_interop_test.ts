@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assertEquals, assertThrows } from "@std/assert";
-import { createTrm, namedVariables } from "./model.ts";
-import { resolveConfig } from "./config.ts";
-import { PuzzleEmbedding } from "./puzzle_embedding.ts";
+import { createTrm, namedVariables } from "../core/model.ts";
+import { resolveConfig } from "../core/config.ts";
+import { PuzzleEmbedding } from "../core/puzzle_embedding.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 import { exportReferenceState, importReferenceState, referenceName } from "./torch_interop.ts";
 import { attention } from "../plugins/attention/mod.ts";

@@ -1,0 +1,12 @@
+/**
+ * Files in and out: checkpoints, safetensors, PyTorch (reference) interop and atomic writes.
+ *
+ * Kept apart from `./core` so the numerical core has no file-format code in it, and so this layer may
+ * use the plugin registry (a checkpoint names its mixer; loading it needs the plugin).
+ *
+ * @module
+ */
+export * from "./atomic_write.ts";
+export * from "./safetensors.ts";
+export * from "./checkpoint.ts";
+export * from "./torch_interop.ts";
