@@ -8,12 +8,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import { IGNORE_LABEL } from "./task.ts";
 
 /**
- * s(x) = x + 1 for x >= 0 and 1 / (1 - x) for x < 0, written as relu(x) + 1 / (1 + relu(-x)): the same
- * function without a `where` whose condition would sit on the gradient tape (tfjs has no gradient for
- * comparisons). Continuous, positive, and linear rather than exponential for large logits (Prieto et al.).
+ * s(x) = x + 1 for x >= 0 and 1 / (1 - x) for x < 0 (the reference's `torch.where(x < 0, ..., x + 1)`),
+ * written as x - m + 1 / (1 - m) with m = min(x, 0) = -relu(-x): the same function without a `where`
+ * whose condition would sit on the gradient tape (tfjs has no gradient for comparisons). Both branches
+ * are exact (x - x = 0 for x < 0; 1 / (1 - 0) = 1 for x >= 0), and since tfjs's relu has slope 0 at 0,
+ * the slope at x = 0 is 1, the reference's x + 1 branch. (relu(x) + 1 / (1 + relu(-x)) has the same
+ * values but slope 0 at exactly 0.) Linear rather than exponential for large logits (Prieto et al.).
  */
 function stablemaxS(x: tf.Tensor): tf.Tensor {
-  return tf.add(tf.relu(x), tf.reciprocal(tf.add(tf.relu(tf.neg(x)), 1)));
+  const m = tf.neg(tf.relu(tf.neg(x)));
+  return tf.add(tf.sub(x, m), tf.reciprocal(tf.sub(1, m)));
 }
 
 /**

@@ -54,3 +54,18 @@ Deno.test("actLoss() sums per-sequence means and halves the halting BCE", async 
   const qh = bce[0]! + bce[1]! + bce[2]!;
   assertAlmostEquals((await l.total.data())[0]!, lm + 0.5 * qh, 1e-5);
 });
+
+Deno.test("stablemax cross-entropy has the reference's slope 1 at a logit of exactly 0", async () => {
+  // Reference: s(x) = where(x < 0, 1 / (1 - x), x + 1), so s'(0) = 1 (the x + 1 branch). Logits [0, 1, -1],
+  // target 1: s = [1, 2, 0.5], S = 3.5, and d CE / d x_j = s'(x_j) / S - [j = target] s'(x_t) / s_t.
+  const logits = tf.variable(tf.tensor3d([[[0, 1, -1]]]));
+  const labels = tf.tensor2d([[1]], [1, 1], "int32");
+  const { value, grads } = tf.variableGrads(() =>
+    tf.sum(tokenCrossEntropy(logits, labels, "stablemax")) as tf.Scalar
+  );
+  assertAlmostEquals((await value.data())[0]!, Math.log(3.5 / 2), 1e-6);
+  const g = await grads[logits.name]!.data();
+  const want = [1 / 3.5, 1 / 3.5 - 1 / 2, 0.25 / 3.5]; // s'(-1) = 1 / (1 - (-1))^2 = 0.25
+  want.forEach((w, j) => assertAlmostEquals(g[j]!, w, 1e-6, `d CE / d x_${j}`));
+  tf.dispose([logits, labels, value, ...Object.values(grads)]);
+});
