@@ -4,7 +4,13 @@ import { loadArcFolder } from "./loader.ts";
 import { arcDataset, augmentArcGrid } from "./dataset.ts";
 import { decodeArcGrid, encodeArcGrid } from "./tokenizer.ts";
 
-const tasks = (await loadArcFolder("../shared/datasets/arc-agi-1/data/evaluation")).slice(0, 6);
+// Six ARC-AGI-1 tasks shipped as fixtures: the three evaluation ones (the test set here), then three
+// training ones.
+const fixtures = new URL("./testdata/arc-agi-1/data/", import.meta.url).pathname;
+const tasks = [
+  ...await loadArcFolder(`${fixtures}evaluation`),
+  ...(await loadArcFolder(`${fixtures}training`)).slice(0, 3),
+];
 const testIds = new Set(tasks.slice(0, 3).map((t) => t.id));
 const ds = arcDataset(tasks, { testTasks: testIds, augmentations: 30, seed: 2 });
 const unpad = (label: Int32Array) => label.map((t) => (t === IGNORE_LABEL ? 0 : t));
