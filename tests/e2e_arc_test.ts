@@ -1,6 +1,11 @@
-/** End to end on a handful of real ARC tasks: train a tiny model, evaluate, write a valid submission.json. */
+/**
+ * End to end on a handful of real ARC tasks (the ARC-AGI-1 fixtures shipped in tasks/arc/testdata): train a
+ * tiny model, evaluate, write a valid submission.json.
+ */
 import { assert, assertEquals } from "@std/assert";
 import { runCli } from "./_helpers.ts";
+
+const FIXTURES = new URL("../tasks/arc/testdata/arc-agi-1/data/evaluation/", import.meta.url).pathname;
 
 Deno.test("cli train --preset arc1 on 3 ARC tasks trains, evaluates and writes a valid submission.json", async () => {
   const dir = await Deno.makeTempDir();
@@ -8,7 +13,7 @@ Deno.test("cli train --preset arc1 on 3 ARC tasks trains, evaluates and writes a
   await Deno.mkdir(data);
   const ids = ["00576224", "009d5c81", "00dbd492"];
   for (const id of ids) {
-    await Deno.copyFile(`../shared/datasets/arc-agi-1/data/evaluation/${id}.json`, `${data}/${id}.json`);
+    await Deno.copyFile(`${FIXTURES}${id}.json`, `${data}/${id}.json`);
   }
   const out = await runCli(
     "train",

@@ -32,6 +32,8 @@ if (!hasChromium && Deno.env.get("TRM_REQUIRE_BROWSER") === "1") {
   throw new Error(`${CHROMIUM} is missing but TRM_REQUIRE_BROWSER=1: apt-get install chromium`);
 }
 const ARTIFACTS = new URL("../out/test-artifacts/", import.meta.url).pathname;
+/** Three ARC-AGI-1 tasks shipped with the repository, so the test runs in a fresh clone. */
+const ARC_FIXTURES = new URL("../tasks/arc/testdata/arc-agi-1/data/evaluation/", import.meta.url).pathname;
 
 /** A checkpoint of a tiny model for `spec`, after two training steps on `examples`. */
 async function makeCheckpoint(spec: TaskSpec, dir: string, examples: Example[], heads = 0): Promise<string> {
@@ -124,12 +126,12 @@ Deno.test({
     const sudokuDir = await makeCheckpoint(sudoku, `${tmp}/sudoku`, puzzles.map(toEx));
     const typed = Array.from(puzzles[2]!.puzzle, (v) => (v ? String(v) : ".")).join("");
     const wantSudoku = await solveInDeno(sudokuDir, toEx(puzzles[2]!).input);
-    // A 30x30 ARC model and three real tasks.
+    // A 30x30 ARC model and three real tasks (the fixtures).
     const arcDir = `${tmp}/arc-tasks`;
     await Deno.mkdir(arcDir);
     const ids = ["00576224", "009d5c81", "00dbd492"];
     for (const id of ids) {
-      await Deno.copyFile(`../shared/datasets/arc-agi-1/data/evaluation/${id}.json`, `${arcDir}/${id}.json`);
+      await Deno.copyFile(`${ARC_FIXTURES}${id}.json`, `${arcDir}/${id}.json`);
     }
     const task = JSON.parse(await Deno.readTextFile(`${arcDir}/${ids[1]}.json`));
     const grid = task.test[0].input as number[][];
