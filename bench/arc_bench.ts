@@ -5,7 +5,7 @@
  * examples/s, and evaluator predictions/s (crop, invert, hash, vote) plus the time of one `result()`.
  *
  * Run: `deno run -A bench/arc_bench.ts [--augmentations 1000] [--batch 768] [--steps 100]
- *   [--predictions 100000] [--data ../shared/datasets] [--json]`
+ *   [--predictions 100000] [--data DIR (default ../shared/datasets)] [--json]`
  */
 import { parseArgs } from "@std/cli";
 import { arcDataset, ArcEvaluator, arcSubsets, loadArcFolder } from "../tasks/arc/mod.ts";
@@ -14,7 +14,17 @@ const flags = parseArgs(Deno.args, {
   string: ["augmentations", "batch", "steps", "predictions", "data"],
   boolean: ["json"],
 });
-const root = flags.data ?? "../shared/datasets";
+// The bench measures the full datasets (the fixtures in tasks/arc/testdata are too few): by default the
+// `../shared/datasets` folder beside the repository, resolved from this file, not the working directory.
+const root = flags.data ?? new URL("../../shared/datasets", import.meta.url).pathname;
+if (!(await Deno.stat(`${root}/arc-agi-1`).then(() => true, () => false))) {
+  // deno-lint-ignore no-console
+  console.error(
+    `error: ${root}/arc-agi-1 not found: pass --data DIR, a folder holding arc-agi-1/ (a clone of ` +
+      "github.com/fchollet/ARC-AGI) and conceptarc/ (github.com/victorvikram/ConceptARC)",
+  );
+  Deno.exit(2);
+}
 const augmentations = Number(flags.augmentations ?? 1000), B = Number(flags.batch ?? 768);
 const steps = Number(flags.steps ?? 100), predictions = Number(flags.predictions ?? 100_000);
 const emit = (record: Record<string, unknown>, text: string) =>

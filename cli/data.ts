@@ -117,8 +117,10 @@ export async function prepareData(preset: Preset, o: DataOptions): Promise<Prepa
 /** Reads ARC data: an ARC-AGI folder (data/training + data/evaluation), Kaggle files, or a task folder. */
 async function prepareArc(version: 1 | 2, o: DataOptions): Promise<PreparedData> {
   if (!o.data) {
+    const repo = version === 1 ? "fchollet/ARC-AGI" : "arcprize/ARC-AGI-2";
     throw new UsageError(
-      `--data DIR is required for ARC-AGI-${version} (e.g. ../shared/datasets/arc-agi-${version})`,
+      `--data DIR is required for ARC-AGI-${version}: clone https://github.com/${repo} and pass ` +
+        "--data <that folder> (Kaggle challenge/solution files or a folder of task files work too)",
     );
   }
   const skipped: string[] = [];

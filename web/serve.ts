@@ -13,7 +13,9 @@ const HELP = `Serve the TRM browser demo.
 Usage: deno task serve [--checkpoint DIR] [--arc DIR] [--port N] [--hostname HOST]
 
 --checkpoint DIR  a checkpoint written by 'deno task train' (default: the newest runs/*/checkpoint)
---arc DIR         ARC task JSON files offered by the page (default ../shared/datasets/arc-agi-1/data/evaluation)
+--arc DIR         ARC task JSON files offered by the page (default: the three sample tasks shipped in
+                  tasks/arc/testdata/arc-agi-1/data/evaluation; for all of them, pass the data/evaluation
+                  folder of a clone of github.com/fchollet/ARC-AGI or github.com/arcprize/ARC-AGI-2)
 --port N          0 picks a free port (default 8000); the URL is printed once the server listens
 `;
 
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   }
   const arc = typeof flags.arc === "string"
     ? flags.arc
-    : new URL("../../shared/datasets/arc-agi-1/data/evaluation", import.meta.url).pathname;
+    : new URL("../tasks/arc/testdata/arc-agi-1/data/evaluation", import.meta.url).pathname;
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     // deno-lint-ignore no-console
