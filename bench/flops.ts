@@ -10,7 +10,7 @@ export function networkFlops(config: TrmConfig, spec: TaskSpec, B: number): numb
   const channel = 2 * B * Lp * D * 3 * swigluWidth(D, config.model.expansion);
   let mixer: number;
   if (config.mixer.kind === "mlp-mixer") {
-    const expansion = (config.mixer.options as { expansion: number }).expansion;
+    const expansion = (config.mixer.options as { expansion?: number }).expansion ?? config.model.expansion;
     mixer = 2 * B * D * Lp * 3 * swigluWidth(Lp, expansion);
   } else {
     mixer = 2 * B * Lp * D * 4 * D + 4 * B * Lp * Lp * D; // projections + scores + weighted sum

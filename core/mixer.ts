@@ -13,6 +13,11 @@ export interface MixerDims {
   readonly seqLen: number;
   /** Hidden size D. */
   readonly hidden: number;
+  /**
+   * The model's SwiGLU expansion (`config.model.expansion`; absent: 4). A mixer with an MLP of its own
+   * sizes it from this, as the reference's `mlp_t` takes the model's `expansion`.
+   */
+  readonly expansion?: number;
 }
 
 /** A built mixer: owns no variables itself (they live in the model's param store). */

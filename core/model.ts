@@ -18,8 +18,13 @@ import type { TaskSpec } from "./task.ts";
 export interface HeadOutputs {
   /** Answer logits for the task positions (prefix dropped), [B, L, V]. */
   readonly logits: tf.Tensor3D;
-  /** Halting logit from y[:, 0], [B]. */
+  /** Halting logit from y[:, 0] (q_head column 0), [B]. */
   readonly qHalt: tf.Tensor1D;
+  /**
+   * The reference's q_continue logit, q_head column 1 on y[:, 0], [B]. TRM (no_ACT_continue) never uses
+   * it; HRM's halting (q_halt > q_continue) and its Q-learning target do.
+   */
+  readonly qContinue: tf.Tensor1D;
 }
 
 /**
@@ -44,7 +49,7 @@ export interface Trm extends Disposable {
   embed(inputs: tf.Tensor2D, puzzleRows: tf.Tensor2D): tf.Tensor3D;
   /** The shared network with input injection: f(h, inj) = blocks(h + inj). [B, L', D]. */
   f(h: tf.Tensor3D, injection: tf.Tensor3D): tf.Tensor3D;
-  /** lm_head on y minus the prefix and q_head on y[:, 0]. */
+  /** lm_head on y minus the prefix and q_head on y[:, 0] (both of its columns). */
   heads(y: tf.Tensor3D): HeadOutputs;
   /** Releases the variables. */
   dispose(): void;
@@ -79,7 +84,7 @@ export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmO
   const embedTokens = p.create("embed_tokens", [V, D], { kind: "normal", std: 1 / Math.sqrt(D) });
   const blocks = Array.from({ length: layers }, (_, i) => {
     const b = p.scope(`block${i}`);
-    const mixer: MixerLayer = config.mixer.build({ seqLen: Lp, hidden: D }, b.scope("mixer"));
+    const mixer: MixerLayer = config.mixer.build({ seqLen: Lp, hidden: D, expansion }, b.scope("mixer"));
     return { mixer, mlp: swiglu(b.scope("mlp"), D, expansion) };
   });
   const lmHead = p.create("lm_head", [D, V], { kind: "lecun" });
@@ -125,7 +130,8 @@ export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmO
         const logits = tf.reshape(tf.matMul(answer, lmHead), [B, spec.seqLen, V]) as tf.Tensor3D;
         const q = tf.add(tf.matMul(tf.reshape(tf.slice(y, [0, 0, 0], [B, 1, D]), [B, D]), qHeadW), qHeadB);
         const qHalt = tf.reshape(tf.slice(q, [0, 0], [B, 1]), [B]) as tf.Tensor1D;
-        return { logits, qHalt };
+        const qContinue = tf.reshape(tf.slice(q, [0, 1], [B, 1]), [B]) as tf.Tensor1D;
+        return { logits, qHalt, qContinue };
       }),
     dispose: () => {
       for (const v of store.variables) v.dispose();
@@ -173,7 +179,8 @@ export function namedVariables(model: Trm): Map<string, tf.Variable> {
  */
 export function largestTensorBytes(config: TrmConfig, spec: TaskSpec, batch: number): number {
   const D = config.model.hidden, Lp = config.model.puzzleEmbLen + spec.seqLen;
-  const mixer = config.mixer.largestTensor?.({ seqLen: Lp, hidden: D }, batch) ?? 0;
+  const dims = { seqLen: Lp, hidden: D, expansion: config.model.expansion };
+  const mixer = config.mixer.largestTensor?.(dims, batch) ?? 0;
   return 4 *
     Math.max(
       mixer,

@@ -30,8 +30,13 @@ Deno.test("createTrm() initialises q_head to weight 0 / bias -5 and keeps y/z in
   assertEquals((await named.get("q_head/w")!.data()).every((v) => v === 0), true);
   assertEquals(m.variables.includes(named.get("y_init")!), false);
   assertEquals(named.get("y_init")!.trainable, false);
-  const { qHalt } = m.heads(tf.randomNormal([3, 20, 16]) as tf.Tensor3D);
+  const { qHalt, qContinue } = m.heads(tf.randomNormal([3, 20, 16]) as tf.Tensor3D);
   assertEquals([...await qHalt.data()], [-5, -5, -5]);
+  assertEquals([...await qContinue.data()], [-5, -5, -5]);
+  // q_continue is the second column of q_head.
+  named.get("q_head/b")!.assign(tf.tensor1d([-5, 2]));
+  const h = m.heads(tf.randomNormal([1, 20, 16]) as tf.Tensor3D);
+  assertEquals([[...await h.qHalt.data()], [...await h.qContinue.data()]], [[-5], [2]]);
 });
 
 Deno.test("createTrm() is deterministic in its seed", async () => {
@@ -68,7 +73,7 @@ Deno.test("Trm.f() and heads() leak no tensors", async () => {
   await assertNoLeak(() => {
     const y = m.f(h, h);
     const out = m.heads(y);
-    tf.dispose([y, out.logits, out.qHalt]);
+    tf.dispose([y, out.logits, out.qHalt, out.qContinue]);
   });
   h.dispose();
 });

@@ -1,6 +1,6 @@
 /**
- * The MLP-mixer token mixer of TRM-MLP (spec 2.8): a SwiGLU across the sequence axis, shared by all
- * channels, followed by a post-norm over the sequence axis.
+ * The MLP-mixer token mixer of TRM-MLP (spec 2.8; the reference's `mlp_t`): a SwiGLU across the sequence
+ * axis, shared by all channels, followed by a post-norm over the sequence axis.
  *
  * @module
  */
@@ -16,13 +16,23 @@ import {
 
 /** Options of {@linkcode mlpMixer}. */
 export interface MlpMixerOptions {
-  /** SwiGLU expansion along the sequence axis. Default 4 (width 512 for L' = 97). */
+  /**
+   * SwiGLU expansion along the sequence axis. Default: the model's `expansion` (as the reference's
+   * `mlp_t`, `SwiGLU(seq_len + puzzle_emb_len, expansion)`), so a reference checkpoint of any expansion
+   * imports. Set it only to depart from the reference.
+   */
   readonly expansion?: number;
+}
+
+/** The expansion the mixer uses for `dims`: its own option if set, else the model's (default 4). */
+function expansionOf(options: MlpMixerOptions, dims: MixerDims): number {
+  return options.expansion ?? dims.expansion ?? 4;
 }
 
 /**
  * The MLP-mixer token mixer. Its norm runs over the sequence axis: in [B, L', D] layout,
  * transpose(RMS_L'(h^T + SwiGLU_L'(h^T))) = RMS over axis 1 of (h + mix), which the core block computes.
+ * The sequence SwiGLU has width `swigluWidth(L', expansion)`: 512 for L' = 97 at expansion 4.
  *
  * @example
  * ```ts
@@ -31,21 +41,25 @@ export interface MlpMixerOptions {
  * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
  * await initBackend("cpu");
  * const store = createParamStore(createRng(0));
- * const layer = mlpMixer().build({ seqLen: 97, hidden: 8 }, store.factory);
+ * const layer = mlpMixer().build({ seqLen: 97, hidden: 8, expansion: 4 }, store.factory);
  * if (layer.apply(tf.ones([2, 97, 8])).shape.join() !== "2,97,8") throw new Error("shape");
  * ```
  */
 export function mlpMixer(options: MlpMixerOptions = {}): TokenMixer {
-  const config = { expansion: 4, ...options };
-  if (!(config.expansion > 0)) {
+  // Only an explicit expansion is stored: checkpoints written before it followed the model hold
+  // `{ expansion: 4 }` and rebuild exactly the mixer they were trained with.
+  const config: { expansion?: number } = options.expansion === undefined
+    ? {}
+    : { expansion: options.expansion };
+  if (config.expansion !== undefined && !(config.expansion > 0)) {
     throw new RangeError(`mlpMixer: expansion must be > 0, got ${config.expansion}`);
   }
   return {
     kind: "mlp-mixer",
     options: config,
     normAxis: "sequence",
-    build: (dims, params) => buildMixer(config.expansion, dims, params),
-    largestTensor: (dims, batch) => batch * dims.hidden * swigluWidth(dims.seqLen, config.expansion),
+    build: (dims, params) => buildMixer(expansionOf(config, dims), dims, params),
+    largestTensor: (dims, batch) => batch * dims.hidden * swigluWidth(dims.seqLen, expansionOf(config, dims)),
   };
 }
 
