@@ -4,7 +4,10 @@
  *
  * @module
  */
+import { type AnswerLoss, softmaxLoss, stablemaxLoss } from "./answer_loss.ts";
+import { type GradientStrategy, reverseMode } from "./gradient.ts";
 import type { TokenMixer } from "./mixer.ts";
+import { recomputation } from "./recompute.ts";
 
 /** Network shape (spec 1.2). */
 export interface ModelConfig {
@@ -54,15 +57,29 @@ export interface OptimConfig {
   readonly puzzleEmbWeightDecay: number;
   /** EMA decay of the weights used for evaluation and saving; `null` disables EMA. Default 0.999. */
   readonly emaDecay: number | null;
-  /** Loss on the answer tokens. Default `"stablemax"` (the reference); `"softmax"` as an option. */
-  readonly loss: "stablemax" | "softmax";
+  /** Loss on the answer tokens, a plugin value. Default `stablemaxLoss()` (the reference); `softmaxLoss()`. */
+  readonly loss: AnswerLoss;
   /**
-   * Recompute activations in the backward pass instead of keeping them (see `recomputedGradients`): peak
-   * memory of one evaluation of f instead of n+1, for about 20% more compute. Same gradients up to float
-   * summation order. Default false (the reference keeps them).
+   * How the on-tape recursion is differentiated, a plugin value. Default `reverseMode()` (the reference:
+   * keep every activation); `recomputation()` keeps only each evaluation's input (peak memory of one
+   * evaluation of f instead of n+1, for about 20% more compute; same gradients up to summation order).
    */
-  readonly recompute: boolean;
+  readonly gradient: GradientStrategy;
 }
+
+/**
+ * Optimisation overrides: every field optional; `loss` and `gradient` also by name (`"stablemax"`,
+ * `"softmax"`, `"reverse"`, `"recompute"`), as checkpoints store them; `recompute: true` is the v0.1
+ * spelling of `gradient: "recompute"`.
+ */
+export type OptimConfigInput = Partial<Omit<OptimConfig, "loss" | "gradient">> & {
+  /** The answer loss, or its built-in name. */
+  readonly loss?: AnswerLoss | string;
+  /** The gradient strategy, or its built-in name. */
+  readonly gradient?: GradientStrategy | string;
+  /** v0.1: true = `gradient: "recompute"`. */
+  readonly recompute?: boolean;
+};
 
 /** A fully resolved TRM configuration. */
 export interface TrmConfig {
@@ -89,7 +106,7 @@ export interface TrmConfigInput {
   /** N_sup and exploration overrides. */
   readonly supervision?: Partial<SupervisionConfig>;
   /** Optimisation overrides. */
-  readonly optim?: Partial<OptimConfig>;
+  readonly optim?: OptimConfigInput;
 }
 
 /** The paper's defaults (without a mixer: the caller picks one). */
@@ -107,8 +124,8 @@ export const DEFAULTS: Omit<TrmConfig, "mixer"> = {
     puzzleEmbLr: 1e-2,
     puzzleEmbWeightDecay: 0.1,
     emaDecay: 0.999,
-    loss: "stablemax",
-    recompute: false,
+    loss: stablemaxLoss(),
+    gradient: reverseMode(),
   },
 };
 
@@ -135,7 +152,7 @@ export function resolveConfig(input: TrmConfigInput): TrmConfig {
     mixer: input.mixer,
     recursion: { ...DEFAULTS.recursion, ...input.recursion },
     supervision: { ...DEFAULTS.supervision, ...input.supervision },
-    optim: { ...DEFAULTS.optim, ...input.optim },
+    optim: resolveOptim(input.optim ?? {}),
   };
   const { model: m, recursion: r, supervision: s, optim: o } = c;
   check(typeof c.mixer?.build === "function", "mixer", "a TokenMixer plugin value", c.mixer?.kind);
@@ -171,12 +188,57 @@ export function resolveConfig(input: TrmConfigInput): TrmConfig {
     "null or in [0, 1)",
     o.emaDecay,
   );
-  check(o.loss === "stablemax" || o.loss === "softmax", "optim.loss", '"stablemax" or "softmax"', o.loss);
-  check(typeof o.recompute === "boolean", "optim.recompute", "true or false", o.recompute);
+  check(typeof o.loss?.tokenLoss === "function", "optim.loss", "an AnswerLoss value", o.loss?.kind);
+  check(
+    typeof o.gradient?.gradients === "function",
+    "optim.gradient",
+    "a GradientStrategy",
+    o.gradient?.kind,
+  );
   return c;
 }
 
-/** The JSON form of a config (the mixer as `{ kind, options }`), for checkpoints and logs. */
+const LOSSES: Readonly<Record<string, () => AnswerLoss>> = { stablemax: stablemaxLoss, softmax: softmaxLoss };
+const GRADIENTS: Readonly<Record<string, () => GradientStrategy>> = {
+  reverse: reverseMode,
+  recompute: recomputation,
+};
+
+function byName<T>(table: Readonly<Record<string, () => T>>, field: string, v: T | string): T {
+  if (typeof v !== "string") return v;
+  const make = table[v];
+  check(make !== undefined, field, Object.keys(table).map((k) => JSON.stringify(k)).join(" or "), v);
+  return make!();
+}
+
+function resolveOptim(input: OptimConfigInput): OptimConfig {
+  const { loss, gradient, recompute, ...rest } = input;
+  check(
+    recompute === undefined || typeof recompute === "boolean",
+    "optim.recompute",
+    "true or false",
+    recompute,
+  );
+  return {
+    ...DEFAULTS.optim,
+    ...rest,
+    loss: byName(LOSSES, "optim.loss", loss ?? DEFAULTS.optim.loss),
+    gradient: byName(
+      GRADIENTS,
+      "optim.gradient",
+      gradient ?? (recompute ? "recompute" : DEFAULTS.optim.gradient),
+    ),
+  };
+}
+
+/**
+ * The JSON form of a config (the mixer as `{ kind, options }`, the loss and gradient strategy by kind),
+ * for checkpoints and logs; `resolveConfig` reads it back.
+ */
 export function configToJson(config: TrmConfig): Record<string, unknown> {
-  return { ...config, mixer: { kind: config.mixer.kind, options: config.mixer.options } };
+  return {
+    ...config,
+    mixer: { kind: config.mixer.kind, options: config.mixer.options },
+    optim: { ...config.optim, loss: config.optim.loss.kind, gradient: config.optim.gradient.kind },
+  };
 }

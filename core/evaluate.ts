@@ -10,7 +10,7 @@ import { batchTensors, packBatch, readTensors } from "./batch.ts";
 import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import { type Carry, deepRecursion, resetCarry } from "./recursion.ts";
+import { type Carry, resetCarry, supervisionForward } from "./recursion.ts";
 import { exactScore, type Example, IGNORE_LABEL, type TestSource } from "./task.ts";
 
 /** Options of {@linkcode evaluate}. */
@@ -95,8 +95,8 @@ export async function evaluate(
     const preds = Array.from({ length: n }, () => new Int32Array(L));
     try {
       for (let s = 1; s <= N; s++) {
-        const next = deepRecursion(model, x, carry, c.recursion.T);
-        tf.dispose([carry.y, carry.z]);
+        const next = supervisionForward(model, x, carry) as Carry;
+        tf.dispose(Object.values(carry));
         carry = next;
         const last = s === N;
         if (!last && !options.earlyHalt && !options.onStep) continue;
@@ -117,7 +117,7 @@ export async function evaluate(
         if (done.every((d) => d === 1)) break;
       }
     } finally {
-      tf.dispose([inputs, labels, rows, x, all, carry.y, carry.z]);
+      tf.dispose([inputs, labels, rows, x, all, ...Object.values(carry)]);
     }
     preds.forEach((p, b) => {
       const ex = examples[b]!;

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { AnswerLoss } from "./answer_loss.ts";
 import { IGNORE_LABEL } from "./task.ts";
 
 /**
@@ -121,13 +122,16 @@ export function actLoss(
   logits: tf.Tensor3D,
   qHalt: tf.Tensor1D,
   labels: tf.Tensor2D,
-  kind: "stablemax" | "softmax",
+  loss: AnswerLoss | "stablemax" | "softmax",
 ): ActLoss {
   return tf.tidy(() => {
     const maskF = tf.cast(tf.notEqual(labels, IGNORE_LABEL), "float32");
     const count = tf.sum(maskF, -1) as tf.Tensor1D;
     const div = tf.maximum(count, 1);
-    const lmLoss = tf.sum(tf.div(tf.sum(tokenCrossEntropy(logits, labels, kind), -1), div)) as tf.Scalar;
+    const perToken = typeof loss === "string"
+      ? tokenCrossEntropy(logits, labels, loss)
+      : loss.tokenLoss(logits, labels);
+    const lmLoss = tf.sum(tf.div(tf.sum(perToken, -1), div)) as tf.Scalar;
     // [correct_b, exact_b] from the argmax, outside the gradient (the BCE target is a constant).
     const rowStats = withoutGradient(logits, (lg) => {
       const hit = tf.mul(tf.cast(tf.equal(tf.argMax(lg, -1), labels), "float32"), maskF);

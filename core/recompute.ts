@@ -1,118 +1,130 @@
 /**
- * Activation recomputation for the recursion that carries gradients (an option, `optim.recompute`).
+ * Activation recomputation, a {@linkcode GradientStrategy} (`optim.gradient: recomputation()`).
  *
- * Plain reverse mode keeps every activation of the n+1 evaluations of f until the backward pass: at the
+ * Plain reverse mode keeps every activation of the on-tape evaluations until the backward pass: at the
  * paper's Sudoku-MLP size that is ~480 MiB per evaluation at batch 8, so batch 32 and the L' 916 attention
  * configs do not fit the wasm backend's 4 GiB heap. Here the forward pass runs off the tape and keeps only
- * each evaluation's input ([B, L', D]); the backward pass walks the evaluations in reverse, re-running each
- * one on a short tape and pulling the incoming gradient through it (a vector-Jacobian product). Peak memory
- * is one evaluation's activations; the cost is one more forward pass of the last recursion (about +20% of a
- * step at n 6, T 3). The gradients are the same as plain reverse mode up to float summation order.
+ * each evaluation's input ([B, L', D]); the backward pass walks the same {@linkcode Update} list in
+ * reverse, re-running each evaluation on a short tape and pulling the incoming gradient through it (a
+ * vector-Jacobian product). Peak memory is one evaluation's activations; the cost is one more forward
+ * pass of the on-tape updates (about +20% of a step at n 6, T 3). Gradients equal plain reverse mode's up
+ * to float summation order.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Trm } from "./model.ts";
-import type { Carry } from "./recursion.ts";
-
-/** Gradients of one supervision step's last recursion, as {@linkcode recomputedGradients} returns them. */
-export interface RecomputedGradients {
-  /** The scalar `loss` returned. */
-  readonly value: tf.Scalar;
-  /** Gradient of every trainable variable that the step reached, by variable name. */
-  readonly grads: Record<string, tf.Tensor>;
-  /** Gradient of the puzzle-embedding rows, [B, D]. */
-  readonly puzzleGrad: tf.Tensor;
-  /** The carry after the recursion (y, z), owned by the caller. */
-  readonly carry: Carry;
-}
+import type { GradientStrategy, StepGradients } from "./gradient.ts";
+import { applyUpdate, type State } from "./recursion.ts";
 
 /**
- * One recursion from `entering` (z <- f(z, y + x) n times, then y <- f(y, z)) and the gradients of
- * `loss(y)` with respect to the model's variables and `puzzleRows`, recomputing activations per
- * evaluation. `loss` runs on a tape and may `tf.keep` what it wants to read later.
+ * The recomputation strategy.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { createTrm, initBackend, recomputedGradients, resolveConfig } from "@recursive/trm/core";
+ * import { createTrm, initBackend, recomputation, resolveConfig, trmRecursion } from "@recursive/trm/core";
  * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
  * await initBackend("cpu");
  * const spec = { name: "t", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 };
- * using net = createTrm(spec, resolveConfig({ mixer: mlpMixer(), model: { hidden: 8, puzzleEmbLen: 1 } }));
- * const inputs = tf.tensor2d([[1, 2, 3, 1]], [1, 4], "int32"), rows = tf.zeros([1, 8]) as tf.Tensor2D;
- * const start = { y: tf.zeros([1, 5, 8]) as tf.Tensor3D, z: tf.zeros([1, 5, 8]) as tf.Tensor3D };
- * const r = recomputedGradients(net, inputs, rows, start, (y) => tf.sum(tf.square(y)));
- * if (!r.grads[net.variables[0]!.name]) throw new Error("no gradient");
- * tf.dispose([inputs, rows, start.y, start.z, r.value, r.puzzleGrad, r.carry.y, r.carry.z, ...Object.values(r.grads)]);
+ * using model = createTrm(spec, resolveConfig({ mixer: mlpMixer(), model: { hidden: 8, puzzleEmbLen: 1 } }));
+ * const inputs = tf.tensor2d([[1, 2, 3, 1]], [1, 4], "int32"), puzzleRows = tf.zeros([1, 8]) as tf.Tensor2D;
+ * const entering = { y: tf.zeros([1, 5, 8]) as tf.Tensor3D, z: tf.zeros([1, 5, 8]) as tf.Tensor3D };
+ * const r = recomputation().gradients({
+ *   model, inputs, puzzleRows, entering, updates: trmRecursion(2), loss: (s) => tf.sum(tf.square(s.y!)),
+ * });
+ * if (!r.grads[model.variables[0]!.name]) throw new Error("no gradient");
+ * tf.dispose([inputs, puzzleRows, entering.y, entering.z, r.value, r.puzzleGrad, r.state.y!, r.state.z!, ...Object.values(r.grads)]);
  * ```
  */
-export function recomputedGradients(
-  model: Trm,
-  inputs: tf.Tensor2D,
-  puzzleRows: tf.Tensor2D,
-  entering: Carry,
-  loss: (y: tf.Tensor3D) => tf.Scalar,
-): RecomputedGradients {
-  const vars = model.variables, n = model.config.recursion.n;
-  const engine = tf.engine();
+export function recomputation(): GradientStrategy {
+  return { kind: "recompute", gradients: recomputedGradients };
+}
+
+function recomputedGradients(
+  { model, inputs, puzzleRows, entering, updates, loss }: Parameters<GradientStrategy["gradients"]>[0],
+): StepGradients {
+  const vars = model.variables, engine = tf.engine();
   const grads: Record<string, tf.Tensor> = {};
-  const accumulate = (gs: readonly (tf.Tensor | undefined)[]) => {
-    gs.forEach((g, i) => {
-      if (!g) return;
-      const name = vars[i]!.name, prev = grads[name];
-      grads[name] = prev ? tf.tidy(() => tf.add(prev, g)) : g;
-      if (prev) tf.dispose([prev, g]);
-    });
+  const add = (a: tf.Tensor | undefined, b: tf.Tensor | undefined): tf.Tensor | undefined => {
+    if (!a || !b) return a ?? b;
+    const sum = tf.add(a, b);
+    tf.dispose([a, b]);
+    return sum;
   };
   /** d(fn)/d[xs..., vars...] times `dy`; disposes `dy` and the recomputed output. */
   const vjp = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => {
     const { value, grads: gs } = engine.gradients(fn, [...xs, ...vars], dy, true);
     if (!gs.includes(dy)) dy.dispose();
     value.dispose();
-    accumulate(gs.slice(xs.length));
+    gs.slice(xs.length).forEach((g, i) => {
+      const name = vars[i]!.name, sum = add(grads[name], g);
+      if (sum) grads[name] = sum;
+    });
     return gs.slice(0, xs.length) as (tf.Tensor | undefined)[];
   };
-  // Forward, off the tape: keep the input of every evaluation.
+  // Forward, off the tape: the state before every update is kept (its tensors are the inputs).
   const x = model.embed(inputs, puzzleRows);
-  const injection = tf.add(entering.y, x) as tf.Tensor3D;
-  const zs: tf.Tensor3D[] = [entering.z];
-  for (let i = 0; i < n; i++) zs.push(model.f(zs[i]!, injection));
-  injection.dispose();
-  const y = model.f(entering.y, zs[n]!);
+  const before: State[] = [];
+  let state: State = entering;
+  for (const u of updates) {
+    before.push(state);
+    state = { ...state, [u.state]: tf.tidy(() => applyUpdate(model, x, state, u)) };
+  }
+  const owned = new Set(before.flatMap((s) => Object.values(s)));
+  for (const t of Object.values(entering)) owned.delete(t); // the caller's
   let ok = false;
   try {
-    // Heads and loss on a tape: the gradient reaching y.
-    const head = engine.gradients(() => loss(y), [y, ...vars], undefined, true);
-    accumulate(head.grads.slice(1));
-    // y <- f(y, z_n): the entering y is detached (the carry), so only z_n and the weights get gradients.
-    let dz = vjp(() => model.f(entering.y, zs[n]!), [zs[n]!], head.grads[0]!)[0]!;
-    // z_{i+1} <- f(z_i, y + x), in reverse; z_0 is the detached carry.
+    // Heads and loss on a tape: the gradient reaching each final state.
+    const names = Object.keys(state);
+    const head = engine.gradients(
+      () => loss(state),
+      [...names.map((k) => state[k]!), ...vars],
+      undefined,
+      true,
+    );
+    head.grads.slice(names.length).forEach((g, i) => g && (grads[vars[i]!.name] = g));
+    const d: Record<string, tf.Tensor | undefined> = {};
+    names.forEach((k, i) => (d[k] = head.grads[i]));
     let dx: tf.Tensor | undefined;
-    for (let i = n - 1; i >= 0; i--) {
-      const [dzi, dxi] = vjp(() => model.f(zs[i]!, tf.add(entering.y, x) as tf.Tensor3D), [zs[i]!, x], dz);
-      if (i > 0) dz = dzi!;
-      else dzi?.dispose();
-      if (dxi && dx) {
-        const sum = tf.add(dx, dxi);
-        tf.dispose([dx, dxi]);
-        dx = sum;
-      } else if (dxi) dx = dxi;
+    // Each update in reverse: state_new = net(state_old, injection of the names it reads).
+    for (let i = updates.length - 1; i >= 0; i--) {
+      const u = updates[i]!, s = before[i]!, dy = d[u.state];
+      d[u.state] = undefined;
+      if (!dy) continue;
+      const reads = [u.state, ...u.inject];
+      const xs = reads.map((k) => (k === "x" ? x : s[k]!));
+      const gs = vjp(
+        () => {
+          // Re-run with the kept inputs as the differentiated tensors (duplicates are one tensor).
+          const env: Record<string, tf.Tensor3D> = { ...s };
+          return applyUpdate(model, x, env, u);
+        },
+        xs,
+        dy,
+      );
+      reads.forEach((k, j) => {
+        if (reads.indexOf(k) !== j) return; // the same tensor twice: tfjs gave its gradient once
+        if (k === "x") dx = add(dx, gs[j]);
+        else d[k] = add(d[k], gs[j]);
+      });
     }
-    // The embeddings: token table and the puzzle rows.
-    const [puzzleGrad] = dx
-      ? vjp(() => model.embed(inputs, puzzleRows), [puzzleRows], dx)
-      : [tf.zerosLike(puzzleRows)];
+    // Gradients reaching the entering state are dropped: the carry is detached.
+    for (const g of Object.values(d)) g?.dispose();
+    const [puzzleGrad] = dx ? vjp(() => model.embed(inputs, puzzleRows), [puzzleRows], dx) : [undefined];
     ok = true;
     return {
       value: head.value as tf.Scalar,
       grads,
       puzzleGrad: puzzleGrad ?? tf.zerosLike(puzzleRows),
-      carry: { y, z: zs[n]! },
+      state,
     };
   } finally {
     x.dispose();
-    for (let i = 1; i < n; i++) zs[i]!.dispose();
-    if (!ok) tf.dispose([y, ...(n > 0 ? [zs[n]!] : []), ...Object.values(grads)]);
+    const keep = new Set(Object.values(state));
+    for (const t of owned) if (!keep.has(t)) t.dispose();
+    if (!ok) {
+      for (const t of Object.values(state)) if (!Object.values(entering).includes(t)) t.dispose();
+      tf.dispose(Object.values(grads));
+    }
   }
 }

@@ -13,8 +13,7 @@ import { actLoss } from "./loss.ts";
 import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import { type Carry, deepRecursion, latentRecursion, resetCarry } from "./recursion.ts";
-import { recomputedGradients } from "./recompute.ts";
+import { type Carry, resetCarry, type State, supervisionStep } from "./recursion.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
 import { learningRate } from "./schedule.ts";
 import { shouldHalt } from "./halting.ts";
@@ -63,6 +62,31 @@ export interface SessionSnapshot {
   /** The carry y and z ([B * L' * D] each), or null before the first step. */
   readonly carry: { readonly y: Float32Array; readonly z: Float32Array } | null;
 }
+
+/** The loss head's tensors of one step, kept past the tape (all owned by the step). */
+interface HeadLoss {
+  readonly total: tf.Scalar;
+  readonly lmLoss: tf.Scalar;
+  readonly qHaltLoss: tf.Scalar;
+  readonly qHalt: tf.Tensor1D;
+  readonly count: tf.Tensor1D;
+  readonly correct: tf.Tensor1D;
+  readonly exact: tf.Tensor1D;
+}
+
+/** Heads and ACT loss on the answer state, with every tensor kept for reading after the tape. */
+function headLoss(model: Trm, state: State, labels: tf.Tensor2D): HeadLoss {
+  const { logits, qHalt } = model.heads(state.y!);
+  const l = actLoss(logits, qHalt, labels, model.config.optim.loss);
+  const out = { total: l.total, lmLoss: l.lmLoss, qHaltLoss: l.qHaltLoss, qHalt, ...l.stats };
+  for (const t of Object.values(out)) tf.keep(t);
+  return out;
+}
+
+/** The tensors of `h` read after a step, in the order `step` destructures them. */
+const headTensors = (
+  h: HeadLoss,
+): tf.Tensor[] => [h.lmLoss, h.qHaltLoss, h.qHalt, h.count, h.correct, h.exact];
 
 /** Thrown when the loss becomes NaN or infinite; names the step. Weights are left untouched. */
 export class NonFiniteLossError extends Error {
@@ -154,127 +178,99 @@ export class TrainSession implements Disposable {
 
   /** One optimizer step on the carry, refilling halted slots from `batch` (B examples). */
   async step(batch: readonly Example[]): Promise<StepMetrics> {
-    const { model } = this, c = model.config, B = c.optim.batchSize, N = c.supervision.maxSteps;
+    const { model } = this, c = model.config, B = c.optim.batchSize;
     if (batch.length !== B) {
       throw new RangeError(`TrainSession.step: expected ${B} examples, got ${batch.length}`);
     }
-    // 1. Halted slots take the next batch's row at the same index and restart from the init vectors.
-    const reset = Uint8Array.from(this.#halted);
-    for (let b = 0; b < B; b++) {
-      if (reset[b]) {
-        this.#current[b] = batch[b];
-        this.#steps[b] = 0;
-      }
-    }
+    const reset = this.#refill(batch);
     const packed = packBatch(model.spec, this.#current as Example[]);
     const { inputs, labels } = batchTensors(model.spec, packed);
     const rows = tf.tensor2d(this.puzzles.gather(packed.puzzleIds), [B, c.model.hidden]);
     const resetT = tf.tensor1d(reset, "bool");
     const start = resetCarry(model, this.#carry, resetT);
-    this.#disposeCarry();
-    // 2. T-1 recursions without gradient, outside the tape.
-    const x0 = model.embed(inputs, rows);
-    const entering = deepRecursion(model, x0, start, c.recursion.T - 1);
-    if (entering.y !== start.y) tf.dispose([start.y, start.z]); // T = 1 enters with the start itself
-    x0.dispose();
-    // 3. The last recursion with gradient; x is recomputed inside so the embeddings get gradients.
-    let head: { qHalt: tf.Tensor1D; loss: ReturnType<typeof actLoss> } | undefined;
-    const lossOf = (y: tf.Tensor3D): tf.Scalar => {
-      const { logits, qHalt } = model.heads(y);
-      const loss = actLoss(logits, qHalt, labels, c.optim.loss);
-      tf.keep(qHalt);
-      for (const t of [loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]) {
-        tf.keep(t);
-      }
-      head = { qHalt, loss };
-      return tf.div(loss.total, B) as tf.Scalar;
-    };
-    let value: tf.Scalar, grads: Record<string, tf.Tensor>, puzzleGradT: tf.Tensor | undefined, carry: Carry;
-    if (c.optim.recompute) {
-      ({ value, grads, puzzleGrad: puzzleGradT, carry } = recomputedGradients(
-        model,
-        inputs,
-        rows,
-        entering,
-        lossOf,
-      ));
-    } else {
-      const rowsVar = tf.variable(rows, true);
-      let kept: Carry | undefined;
+    this.#disposeCarry(); // `start` holds new tensors (rows that continue copied their values)
+    let head: HeadLoss | undefined;
+    const g = (() => {
       try {
-        ({ value, grads } = tf.variableGrads(() => {
-          const x = model.embed(inputs, rowsVar);
-          kept = latentRecursion(model, x, entering, c.recursion.n);
-          tf.keep(kept.y), tf.keep(kept.z);
-          return lossOf(kept.y);
-        }, [...model.variables, rowsVar]));
+        return supervisionStep(model, inputs, rows, start, (state) => {
+          head = headLoss(model, state, labels);
+          return tf.div(head.total, B) as tf.Scalar;
+        });
+      } catch (e) {
+        tf.dispose([labels, ...Object.values(start), ...(head ? Object.values(head) : [])]);
+        throw e;
       } finally {
-        rowsVar.dispose();
+        tf.dispose([inputs, rows, resetT]);
       }
-      puzzleGradT = grads[rowsVar.name];
-      delete grads[rowsVar.name];
-      carry = kept!;
-    }
-    const o = { ...head!, carry };
-    const s = this.stepCount + 1;
-    const lr = this.#lr(s, c.optim.lr), puzzleLr = this.#lr(s, c.optim.puzzleEmbLr);
+    })();
+    for (const t of Object.values(start)) if (!Object.values(g.state).includes(t)) t.dispose();
+    const s = this.stepCount + 1, lr = this.#lr(s, c.optim.lr);
     try {
-      const { lmLoss, qHaltLoss, stats } = o.loss;
-      const puzzleGrad = puzzleGradT ??= tf.zeros([B, c.model.hidden]);
-      const [lossV, lmV, qhV, qHaltV, countV, correctV, exactV, pgV] = await readTensors([
-        value,
-        lmLoss,
-        qHaltLoss,
-        o.qHalt,
-        stats.count,
-        stats.correct,
-        stats.exact,
-        puzzleGrad,
-      ]);
-      if (!Number.isFinite(lossV![0]!)) throw new NonFiniteLossError(s, lossV![0]!);
-      // 4. Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
-      this.optimizer.update(model.variables.map((v) => grads[v.name]), lr);
-      this.puzzles.update(packed.puzzleIds, pgV!, puzzleLr, c.optim.puzzleEmbWeightDecay);
+      const read = await readTensors([g.value, g.puzzleGrad, ...headTensors(head!)]);
+      const [loss, pg, lm, qh, qHalt, count, correct, exact] = read;
+      if (!Number.isFinite(loss![0]!)) throw new NonFiniteLossError(s, loss![0]!);
+      // Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
+      this.optimizer.update(model.variables.map((v) => g.grads[v.name]), lr);
+      this.puzzles.update(
+        packed.puzzleIds,
+        pg!,
+        this.#lr(s, c.optim.puzzleEmbLr),
+        c.optim.puzzleEmbWeightDecay,
+      );
       this.ema?.update();
       this.stepCount = s;
-      this.#carry = o.carry;
-      // 5. Halting (spec 3.2 steps 3-4), then metrics over the rows that halted now (spec 4.5).
-      let count = 0, acc = 0, exact = 0, qAcc = 0, steps = 0;
-      for (let b = 0; b < B; b++) {
-        const st = ++this.#steps[b]!;
-        const halt = shouldHalt(st, qHaltV![b]!, N, c.supervision.explorationProb, this.#rng);
-        this.#halted[b] = halt ? 1 : 0;
-        if (halt && countV![b]! > 0) {
-          count++;
-          acc += correctV![b]! / countV![b]!;
-          exact += exactV![b]!;
-          qAcc += (qHaltV![b]! >= 0 ? 1 : 0) === exactV![b]! ? 1 : 0;
-          steps += st;
-        }
-      }
-      const per = (v: number) => (count ? v / count : NaN);
-      return {
-        step: s,
-        lr,
-        loss: lossV![0]!,
-        lmLoss: lmV![0]! / B,
-        qHaltLoss: qhV![0]! / B,
-        count,
-        accuracy: per(acc),
-        exactAccuracy: per(exact),
-        qHaltAccuracy: per(qAcc),
-        steps: per(steps),
-      };
+      this.#carry = g.state as Carry;
+      const rowsDone = this.#halt(qHalt!, count!, correct!, exact!);
+      return { step: s, lr, loss: loss![0]!, lmLoss: lm![0]! / B, qHaltLoss: qh![0]! / B, ...rowsDone };
     } catch (e) {
-      tf.dispose([o.carry.y, o.carry.z]);
+      tf.dispose(Object.values(g.state));
       throw e;
     } finally {
-      const { loss } = o;
-      tf.dispose([inputs, labels, rows, resetT, value, entering.y, entering.z, o.qHalt]);
-      if (puzzleGradT) puzzleGradT.dispose();
-      tf.dispose([loss.lmLoss, loss.qHaltLoss, loss.stats.count, loss.stats.correct, loss.stats.exact]);
-      tf.dispose(Object.values(grads));
+      tf.dispose([labels, g.value, g.puzzleGrad, ...Object.values(g.grads)]);
+      if (head) tf.dispose(Object.values(head));
     }
+  }
+
+  /** Halted slots take the next batch's row at the same index (spec 3.2); returns which were reset. */
+  #refill(batch: readonly Example[]): Uint8Array {
+    const reset = Uint8Array.from(this.#halted);
+    reset.forEach((r, b) => {
+      if (!r) return;
+      this.#current[b] = batch[b];
+      this.#steps[b] = 0;
+    });
+    return reset;
+  }
+
+  /** Halting (spec 3.2 steps 3-4), then metrics over the rows that halted now (spec 4.5). */
+  #halt(
+    qHalt: Float32Array,
+    count: Float32Array,
+    correct: Float32Array,
+    exact: Float32Array,
+  ): Omit<StepMetrics, "step" | "lr" | "loss" | "lmLoss" | "qHaltLoss"> {
+    const c = this.model.config, N = c.supervision.maxSteps;
+    let n = 0, acc = 0, ex = 0, qAcc = 0, steps = 0;
+    for (let b = 0; b < this.#steps.length; b++) {
+      const st = ++this.#steps[b]!;
+      const halt = shouldHalt(st, qHalt[b]!, N, c.supervision.explorationProb, this.#rng);
+      this.#halted[b] = halt ? 1 : 0;
+      if (halt && count[b]! > 0) {
+        n++;
+        acc += correct[b]! / count[b]!;
+        ex += exact[b]!;
+        qAcc += (qHalt[b]! >= 0 ? 1 : 0) === exact[b]! ? 1 : 0;
+        steps += st;
+      }
+    }
+    const per = (v: number) => (n ? v / n : NaN);
+    return {
+      count: n,
+      accuracy: per(acc),
+      exactAccuracy: per(ex),
+      qHaltAccuracy: per(qAcc),
+      steps: per(steps),
+    };
   }
 
   /** The carry (y, z) after the last step, or null before the first (read-only view; do not dispose). */
