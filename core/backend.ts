@@ -10,6 +10,18 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
+import { chooseNativeMatMul, type NativeBlasMode, nativeBlasMode } from "./kernels/matmul_kernel.ts";
+import { type RowLayout, setFusedRowLayout, setWebGpuFusion } from "./kernels/webgpu_fused.ts";
+
+export {
+  type MatMulKernel,
+  matmulKernel,
+  type MatMulKernelInfo,
+  matmulKernelInfo,
+  type NativeBlasMode,
+} from "./kernels/matmul_kernel.ts";
+export type { BlasName } from "./kernels/native_blas.ts";
+export type { RowLayout } from "./kernels/webgpu_fused.ts";
 
 /** Backends the library can run on. `auto` = a real GPU adapter when present, else wasm. */
 export type BackendName = "wasm" | "cpu" | "webgpu" | "auto";
@@ -17,17 +29,37 @@ export type BackendName = "wasm" | "cpu" | "webgpu" | "auto";
 /** The backend names accepted by {@linkcode initBackend}, for CLI validation. */
 export const BACKENDS: readonly BackendName[] = ["wasm", "cpu", "webgpu", "auto"];
 
+/** Options of {@linkcode initBackend}; each one is also a module switch that can be flipped later. */
+export interface BackendOptions {
+  /**
+   * wasm only: multiply through the system BLAS (`cblas_sgemm` of OpenBLAS, BLIS, MKL or Accelerate, via
+   * `Deno.dlopen`, on every core) when one is found, answers like the wasm kernel and is faster.
+   * `auto` (default) falls back to XNNPACK silently (also without `--allow-ffi`), `require` throws
+   * instead, `off` never loads one. The environment variable `TRM_NATIVE_BLAS` (off, auto, require)
+   * overrides it. `matmulKernel()` says which kernel runs.
+   */
+  readonly nativeBlas?: NativeBlasMode;
+  /** webgpu only: the fused WGSL RMSNorm and SwiGLU-gate kernels (default on; `setWebGpuFusion`). */
+  readonly webgpuFusion?: boolean;
+  /** webgpu only: the fused RMSNorm's row layout (default `auto`; `setFusedRowLayout`). */
+  readonly fusedRowLayout?: RowLayout;
+}
+
 /**
  * Makes `name` the active tfjs backend and returns the name actually in use.
  *
  * @example
  * ```ts
- * import { initBackend } from "@recursive/trm/core";
+ * import { initBackend, matmulKernel } from "@recursive/trm/core";
  * const used = await initBackend("cpu");
  * if (used !== "cpu") throw new Error(used);
+ * await initBackend("wasm", { nativeBlas: "auto" }); // the system BLAS when usable, else XNNPACK
+ * if (!["openblas", "blis", "mkl", "accelerate", "blas", "xnnpack"].includes(matmulKernel())) {
+ *   throw new Error(matmulKernel());
+ * }
  * ```
  */
-export async function initBackend(name: BackendName): Promise<string> {
+export async function initBackend(name: BackendName, options: BackendOptions = {}): Promise<string> {
   if (!BACKENDS.includes(name)) {
     throw new RangeError(`Unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);
   }
@@ -41,7 +73,12 @@ export async function initBackend(name: BackendName): Promise<string> {
     if (!ok) throw new Error(`Backend "${target}" failed to initialise`);
   }
   await tf.ready();
-  if (target === "wasm") installWasmKernels();
+  if (options.webgpuFusion !== undefined) setWebGpuFusion(options.webgpuFusion);
+  if (options.fusedRowLayout !== undefined) setFusedRowLayout(options.fusedRowLayout);
+  if (target === "wasm") {
+    installWasmKernels();
+    chooseNativeMatMul(nativeBlasMode(options.nativeBlas ?? "auto"));
+  }
   return tf.getBackend();
 }
 

@@ -1,5 +1,6 @@
 /**
- * Backend kernels: the wasm batched-matmul override and the fused WebGPU kernels.
+ * Backend kernels: the wasm batched-matmul overrides (XNNPACK with explicit transposes; the system BLAS
+ * through `Deno.dlopen`) and the fused WebGPU kernels.
  *
  * **Unstable**: these are implementation details exposed for benchmarks and experiments; their names
  * and switches may change in any minor release. Models pick them up automatically through `initBackend`.
@@ -7,4 +8,7 @@
  * @module
  */
 export * from "./wasm_batch_matmul.ts";
+export * from "./native_blas.ts";
+export * from "./wasm_native_matmul.ts";
+export * from "./matmul_kernel.ts";
 export * from "./webgpu_fused.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { uninstallNativeMatMul } from "./wasm_native_matmul.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 interface Info {
@@ -24,8 +25,9 @@ let original: tf.KernelConfig | undefined;
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend, installWasmKernels, uninstallWasmKernels } from "@recursive/trm/core";
- * await initBackend("wasm");
+ * import { initBackend } from "@recursive/trm/core";
+ * import { installWasmKernels, uninstallWasmKernels } from "@recursive/trm/kernels";
+ * await initBackend("wasm", { nativeBlas: "off" });
  * installWasmKernels();
  * const c = tf.matMul(tf.ones([3, 2]), tf.ones([4, 3]), true, true);
  * if (c.shape.join() !== "2,4" || (await c.data())[0] !== 3) throw new Error("matmul");
@@ -69,15 +71,17 @@ export function installWasmKernels(): void {
 }
 
 /**
- * Restores the original wasm `BatchMatMul` kernel (for tests and comparisons).
+ * Restores the original wasm `BatchMatMul` kernel (for tests and comparisons); a native BLAS kernel
+ * installed on top of this one is removed too.
  *
  * @example
  * ```ts
- * import { uninstallWasmKernels } from "@recursive/trm/core";
+ * import { uninstallWasmKernels } from "@recursive/trm/kernels";
  * uninstallWasmKernels(); // a no-op when nothing is installed
  * ```
  */
 export function uninstallWasmKernels(): void {
+  uninstallNativeMatMul();
   if (!original) return;
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel(original);
