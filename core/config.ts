@@ -8,6 +8,7 @@ import { type AnswerLoss, softmaxLoss, stablemaxLoss } from "./answer_loss.ts";
 import { type GradientStrategy, reverseMode } from "./gradient.ts";
 import type { TokenMixer } from "./mixer.ts";
 import { recomputation } from "./recompute.ts";
+import { type RecursionScheme, trm } from "./scheme.ts";
 
 /** Network shape (spec 1.2). */
 export interface ModelConfig {
@@ -87,6 +88,8 @@ export interface TrmConfig {
   readonly model: ModelConfig;
   /** The token mixer plugin (e.g. `attention()` or `mlpMixer()`). */
   readonly mixer: TokenMixer;
+  /** The recursion scheme plugin. Default `trm()` (the paper); HRM and single-z are plugins. */
+  readonly scheme: RecursionScheme;
   /** n and T. */
   readonly recursion: RecursionConfig;
   /** N_sup and exploration. */
@@ -101,6 +104,8 @@ export interface TrmConfigInput {
   readonly model?: Partial<ModelConfig>;
   /** The token mixer plugin. */
   readonly mixer: TokenMixer;
+  /** The recursion scheme plugin (default `trm()`). */
+  readonly scheme?: RecursionScheme;
   /** n and T overrides. */
   readonly recursion?: Partial<RecursionConfig>;
   /** N_sup and exploration overrides. */
@@ -111,6 +116,7 @@ export interface TrmConfigInput {
 
 /** The paper's defaults (without a mixer: the caller picks one). */
 export const DEFAULTS: Omit<TrmConfig, "mixer"> = {
+  scheme: trm(),
   model: { hidden: 512, expansion: 4, layers: 2, puzzleEmbLen: 16 },
   recursion: { n: 6, T: 3 },
   supervision: { maxSteps: 16, explorationProb: 0.1 },
@@ -150,12 +156,14 @@ export function resolveConfig(input: TrmConfigInput): TrmConfig {
   const c: TrmConfig = {
     model: { ...DEFAULTS.model, ...input.model },
     mixer: input.mixer,
+    scheme: input.scheme ?? DEFAULTS.scheme,
     recursion: { ...DEFAULTS.recursion, ...input.recursion },
     supervision: { ...DEFAULTS.supervision, ...input.supervision },
     optim: resolveOptim(input.optim ?? {}),
   };
   const { model: m, recursion: r, supervision: s, optim: o } = c;
   check(typeof c.mixer?.build === "function", "mixer", "a TokenMixer plugin value", c.mixer?.kind);
+  check(typeof c.scheme?.plan === "function", "scheme", "a RecursionScheme plugin value", c.scheme?.kind);
   check(isPosInt(m.hidden), "model.hidden", "a positive integer", m.hidden);
   check(m.expansion > 0, "model.expansion", "> 0", m.expansion);
   check(isPosInt(m.layers), "model.layers", "a positive integer", m.layers);
@@ -239,6 +247,7 @@ export function configToJson(config: TrmConfig): Record<string, unknown> {
   return {
     ...config,
     mixer: { kind: config.mixer.kind, options: config.mixer.options },
+    scheme: { kind: config.scheme.kind, options: config.scheme.options ?? {} },
     optim: { ...config.optim, loss: config.optim.loss.kind, gradient: config.optim.gradient.kind },
   };
 }

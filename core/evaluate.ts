@@ -10,7 +10,7 @@ import { batchTensors, packBatch, readTensors } from "./batch.ts";
 import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import { type Carry, resetCarry, supervisionForward } from "./recursion.ts";
+import { resetState, type State, supervisionForward } from "./recursion.ts";
 import { exactScore, type Example, IGNORE_LABEL, type TestSource } from "./task.ts";
 
 /** Options of {@linkcode evaluate}. */
@@ -89,20 +89,22 @@ export async function evaluate(
     const rows = tf.tensor2d(puzzles.gather(packed.puzzleIds), [B, c.model.hidden]);
     const x = model.embed(inputs, rows);
     const all = tf.ones([B], "bool") as tf.Tensor1D;
-    let carry: Carry = resetCarry(model, null, all);
+    let carry: State = resetState(model, null, all);
     const done = new Uint8Array(B).fill(0);
     for (let i = n; i < B; i++) done[i] = 1;
     const preds = Array.from({ length: n }, () => new Int32Array(L));
     try {
       for (let s = 1; s <= N; s++) {
-        const next = supervisionForward(model, x, carry) as Carry;
+        const next = supervisionForward(model, x, carry);
         tf.dispose(Object.values(carry));
         carry = next;
         const last = s === N;
         if (!last && !options.earlyHalt && !options.onStep) continue;
         const [p, q] = tf.tidy(() => {
-          const h = model.heads(carry.y);
-          return [tf.argMax(h.logits, -1), h.qHalt];
+          const h = model.heads(carry[c.scheme.output]!);
+          // The halting margin (q_halt, or q_halt - q_continue for q-learning schemes) as "q".
+          const margin = c.scheme.halting === "q-learning" ? tf.sub(h.qHalt, h.qContinue) : h.qHalt;
+          return [tf.argMax(h.logits, -1), margin];
         });
         const [pv, qv] = await readTensors([p!, q!]);
         tf.dispose([p!, q!]);

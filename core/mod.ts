@@ -26,3 +26,4 @@ export * from "./evaluate.ts";
 export * from "./recompute.ts";
 export * from "./gradient.ts";
 export * from "./answer_loss.ts";
+export * from "./scheme.ts";

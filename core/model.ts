@@ -40,8 +40,13 @@ export interface Trm extends Disposable {
   readonly seqLen: number;
   /** Trainable variables (AdamATan2 and EMA act on these), in a stable order. */
   readonly variables: readonly tf.Variable[];
-  /** Fixed initial y and z (truncated normal, sigma 1; buffers, never trained), [D] each. */
-  readonly init: { readonly y: tf.Tensor1D; readonly z: tf.Tensor1D };
+  /**
+   * Fixed initial value of each carried state (TRM: y and z; truncated normal, sigma 1; buffers, never
+   * trained), [D] each, keyed by the scheme's state names.
+   */
+  readonly init: Readonly<Record<string, tf.Tensor1D>>;
+  /** The scheme's networks by name (TRM: `f`). */
+  readonly nets: Readonly<Record<string, Network>>;
   /**
    * x = sqrt(D) * [puzzle prefix ; E[tokens]]: `inputs` [B, L] int32, `puzzleRows` [B, D] (the rows of
    * the puzzle-embedding table; only prefix position 0 carries it, the rest are zeros). Returns [B, L', D].
@@ -54,6 +59,9 @@ export interface Trm extends Disposable {
   /** Releases the variables. */
   dispose(): void;
 }
+
+/** A network with input injection: `blocks(h + injection)`, or `blocks(h)` without one. [B, L', D]. */
+export type Network = (h: tf.Tensor3D, injection: tf.Tensor3D | null) => tf.Tensor3D;
 
 /** Options of {@linkcode createTrm}. */
 export interface CreateTrmOptions {
@@ -82,33 +90,50 @@ export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmO
   const p = store.factory;
   // Token embedding, sigma 1/sqrt(D) (spec 2.3); x is scaled by sqrt(D) so tokens have ~unit std.
   const embedTokens = p.create("embed_tokens", [V, D], { kind: "normal", std: 1 / Math.sqrt(D) });
-  const blocks = Array.from({ length: layers }, (_, i) => {
-    const b = p.scope(`block${i}`);
-    const mixer: MixerLayer = config.mixer.build({ seqLen: Lp, hidden: D, expansion }, b.scope("mixer"));
-    return { mixer, mlp: swiglu(b.scope("mlp"), D, expansion) };
+  const scheme = config.scheme, netNames = Object.keys(scheme.nets);
+  // The first network keeps TRM's parameter names (block{i}/...); others are scoped by their name.
+  const stacks = netNames.map((name, k) => {
+    const scope = k === 0 ? p : p.scope(name);
+    return Array.from({ length: scheme.nets[name]!.layers ?? layers }, (_, i) => {
+      const b = scope.scope(`block${i}`);
+      const mixer: MixerLayer = config.mixer.build({ seqLen: Lp, hidden: D, expansion }, b.scope("mixer"));
+      return { mixer, mlp: swiglu(b.scope("mlp"), D, expansion) };
+    });
   });
   const lmHead = p.create("lm_head", [D, V], { kind: "lecun" });
   // Zero weight and bias -5: sigmoid(-5) ~ 0.0067, so nothing halts early at initialisation (spec 2.10).
   const qHeadW = p.create("q_head/w", [D, 2], { kind: "constant", value: 0 });
   const qHeadB = p.create("q_head/b", [2], { kind: "constant", value: -5 });
-  const yInit = p.create("y_init", [D], { kind: "normal", std: 1 }, false);
-  const zInit = p.create("z_init", [D], { kind: "normal", std: 1 }, false);
+  const init: Record<string, tf.Tensor1D> = {};
+  for (const st of scheme.states) {
+    init[st] = p.create(`${st}_init`, [D], { kind: "normal", std: 1 }, false) as tf.Variable<tf.Rank.R1>;
+  }
   const mixerAxis = config.mixer.normAxis === "hidden" ? -1 : 1;
 
-  const block = (h: tf.Tensor3D, i: number): tf.Tensor3D => {
-    const { mixer, mlp } = blocks[i]!;
+  const block = (h: tf.Tensor3D, { mixer, mlp }: (typeof stacks)[number][number]): tf.Tensor3D => {
     const B = h.shape[0];
     const h1 = rmsNorm(tf.add(h, mixer.apply(h)), mixerAxis) as tf.Tensor3D; // post-norm
     const m = tf.reshape(mlp.apply(tf.reshape(h1, [B * Lp, D])), [B, Lp, D]);
     return rmsNorm(tf.add(h1, m), -1) as tf.Tensor3D;
   };
 
+  const nets: Record<string, Network> = {};
+  netNames.forEach((name, k) => {
+    nets[name] = (h, injection) =>
+      tf.tidy(() => {
+        let out = injection ? tf.add(h, injection) as tf.Tensor3D : h;
+        for (const b of stacks[k]!) out = block(out, b);
+        return out;
+      });
+  });
+
   const model: Trm = {
     config,
     spec,
     seqLen: Lp,
     variables: store.variables.filter((v) => v.trainable),
-    init: { y: yInit as tf.Variable<tf.Rank.R1>, z: zInit as tf.Variable<tf.Rank.R1> },
+    init,
+    nets,
     embed: (inputs, puzzleRows) =>
       tf.tidy(() => {
         const [B, L] = inputs.shape;
@@ -117,12 +142,7 @@ export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmO
         const prefix = tf.concat([tf.expandDims(puzzleRows, 1), tf.zeros([B, P - 1, D])], 1);
         return tf.mul(tf.concat([prefix, tok], 1), Math.sqrt(D)) as tf.Tensor3D;
       }),
-    f: (h, injection) =>
-      tf.tidy(() => {
-        let out = tf.add(h, injection) as tf.Tensor3D;
-        for (let i = 0; i < blocks.length; i++) out = block(out, i);
-        return out;
-      }),
+    f: (h, injection) => nets[netNames[0]!]!(h, injection),
     heads: (y) =>
       tf.tidy(() => {
         const B = y.shape[0];
@@ -158,7 +178,7 @@ export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmO
  */
 export function namedVariables(model: Trm): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
-  for (const v of [...model.variables, model.init.y as tf.Variable, model.init.z as tf.Variable]) {
+  for (const v of [...model.variables, ...(Object.values(model.init) as tf.Variable[])]) {
     out.set(paramName(v.name), v);
   }
   return out;

@@ -35,7 +35,7 @@ async function run(mixer: () => TokenMixer, recompute: boolean) {
     const losses: number[] = [];
     for (let k = 0; k < 4; k++) losses.push((await s.step([example(2 * k), example(2 * k + 1)])).loss);
     const weights = await Promise.all(model.variables.map(async (v) => Array.from(await v.data())));
-    const carry = Array.from(await s.carry!.z.data());
+    const carry = Array.from(await s.carry!.z!.data());
     return { losses, weights, carry, puzzles: Array.from(s.puzzles.weights) };
   } finally {
     s[Symbol.dispose]();

@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { RecursionConfig } from "./config.ts";
 import type { StepGradients } from "./gradient.ts";
-import type { Trm } from "./model.ts";
+import type { Network, Trm } from "./model.ts";
 
 /** A recursion state: named [B, L', D] tensors (TRM: `y` the answer, `z` the latent). */
 export type State = Readonly<Record<string, tf.Tensor3D>>;
@@ -81,13 +81,11 @@ export function trmPlan(recursion: RecursionConfig): StepPlan {
   return { offTape: Array.from({ length: recursion.T - 1 }, () => one).flat(), onTape: one };
 }
 
-/** The network called `name` of `model`: TRM's one network is `"f"`; other models add `nets`. */
-export function networkOf(
-  model: Trm,
-  name: string,
-): (h: tf.Tensor3D, injection: tf.Tensor3D | null) => tf.Tensor3D {
-  if (name === "f") return (h, inj) => model.f(h, inj ?? tf.zerosLike(h));
-  throw new RangeError(`the model has no network "${name}"`);
+/** The network called `name` of `model` (TRM's one network is `"f"`). */
+export function networkOf(model: Trm, name: string): Network {
+  const net = model.nets[name];
+  if (!net) throw new RangeError(`the model has no network "${name}" (it has ${Object.keys(model.nets)})`);
+  return net;
 }
 
 /** The injection of `u` (sum of its inputs, in order), or null when it has none. */
@@ -179,8 +177,38 @@ export function deepRecursion(net: Trm, x: tf.Tensor3D, carry: Carry, recursions
 }
 
 /**
- * Fresh carry rows: where `reset[b]` is true, y and z start again from the fixed init vectors
- * (broadcast to every position); other rows keep `carry`. `reset` is a [B] bool tensor.
+ * Fresh state rows: where `reset[b]` is true, every state starts again from its fixed init vector
+ * (broadcast to every position); other rows keep `state`. `reset` is a [B] bool tensor. New tensors
+ * are returned (the input is not disposed).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createTrm, initBackend, resetState, resolveConfig } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * const spec = { name: "t", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 };
+ * using net = createTrm(spec, resolveConfig({ mixer: mlpMixer(), model: { hidden: 8, puzzleEmbLen: 2 } }));
+ * const s = resetState(net, null, tf.tensor1d([true, true], "bool"));
+ * if (Object.keys(s).join() !== "y,z" || s.y!.shape.join() !== "2,6,8") throw new Error("TRM's y and z");
+ * ```
+ */
+export function resetState(net: Trm, state: State | null, reset: tf.Tensor1D): State {
+  return tf.tidy(() => {
+    const B = reset.shape[0], L = net.seqLen, D = net.config.model.hidden;
+    const s: Record<string, tf.Tensor3D> = {};
+    const m = tf.reshape(reset, [B, 1, 1]);
+    for (const [k, init] of Object.entries(net.init)) {
+      const fresh = tf.broadcastTo(init, [B, L, D]) as tf.Tensor3D;
+      const old = state?.[k];
+      s[k] = old ? tf.where(m, fresh, old) as tf.Tensor3D : fresh;
+    }
+    return s;
+  });
+}
+
+/**
+ * {@linkcode resetState} typed for TRM's carry (y and z).
  *
  * @example
  * ```ts
@@ -195,23 +223,12 @@ export function deepRecursion(net: Trm, x: tf.Tensor3D, carry: Carry, recursions
  * ```
  */
 export function resetCarry(net: Trm, carry: Carry | null, reset: tf.Tensor1D): Carry {
-  const out = tf.tidy(() => {
-    const B = reset.shape[0], L = net.seqLen, D = net.config.model.hidden;
-    const s: Record<string, tf.Tensor3D> = {};
-    const m = tf.reshape(reset, [B, 1, 1]);
-    for (const [k, init] of Object.entries(net.init)) {
-      const fresh = tf.broadcastTo(init, [B, L, D]) as tf.Tensor3D;
-      const old = carry?.[k];
-      s[k] = old ? tf.where(m, fresh, old) as tf.Tensor3D : fresh;
-    }
-    return s;
-  });
-  return out as Carry;
+  return resetState(net, carry, reset) as Carry;
 }
 
-/** The plan of one supervision step of `model` (TRM: {@linkcode trmPlan} of its n and T). */
+/** The plan of one supervision step of `model`: its scheme's, for its n and T. */
 export function stepPlan(model: Trm): StepPlan {
-  return trmPlan(model.config.recursion);
+  return model.config.scheme.plan(model.config.recursion);
 }
 
 /**

@@ -9,11 +9,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { AdamAtan2 } from "./adam_atan2.ts";
 import { batchTensors, packBatch, readTensors } from "./batch.ts";
 import { Ema } from "./ema.ts";
-import { actLoss } from "./loss.ts";
+import { actLoss, binaryCrossEntropyWithLogits } from "./loss.ts";
 import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import { type Carry, resetCarry, type State, supervisionStep } from "./recursion.ts";
+import { resetState, type State, supervisionForward, supervisionStep } from "./recursion.ts";
+import { haltMargin } from "./scheme.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
 import { learningRate } from "./schedule.ts";
 import { shouldHalt } from "./halting.ts";
@@ -31,6 +32,8 @@ export interface StepMetrics {
   readonly lmLoss: number;
   /** q_halt_loss / B. */
   readonly qHaltLoss: number;
+  /** q_continue_loss / B (q-learning schemes such as HRM; 0 for TRM). */
+  readonly qContinueLoss: number;
   /** Rows that halted at this step (the denominator of the metrics below). */
   readonly count: number;
   /** Mean token accuracy of halted rows. */
@@ -59,8 +62,8 @@ export interface SessionSnapshot {
   readonly labels: Int32Array;
   /** Each slot's puzzle id [B]. */
   readonly puzzleIds: Int32Array;
-  /** The carry y and z ([B * L' * D] each), or null before the first step. */
-  readonly carry: { readonly y: Float32Array; readonly z: Float32Array } | null;
+  /** The carry by state name (TRM: y and z; [B * L' * D] each), or null before the first step. */
+  readonly carry: Readonly<Record<string, Float32Array>> | null;
 }
 
 /** The loss head's tensors of one step, kept past the tape (all owned by the step). */
@@ -68,25 +71,76 @@ interface HeadLoss {
   readonly total: tf.Scalar;
   readonly lmLoss: tf.Scalar;
   readonly qHaltLoss: tf.Scalar;
+  readonly qContinueLoss: tf.Scalar;
   readonly qHalt: tf.Tensor1D;
+  readonly qContinue: tf.Tensor1D;
   readonly count: tf.Tensor1D;
   readonly correct: tf.Tensor1D;
   readonly exact: tf.Tensor1D;
 }
 
-/** Heads and ACT loss on the answer state, with every tensor kept for reading after the tape. */
-function headLoss(model: Trm, state: State, labels: tf.Tensor2D): HeadLoss {
-  const { logits, qHalt } = model.heads(state.y!);
-  const l = actLoss(logits, qHalt, labels, model.config.optim.loss);
-  const out = { total: l.total, lmLoss: l.lmLoss, qHaltLoss: l.qHaltLoss, qHalt, ...l.stats };
+/** What a q-learning scheme's bootstrapped target needs besides the new state. */
+interface NextStep {
+  readonly inputs: tf.Tensor2D;
+  readonly rows: tf.Tensor2D;
+  /** [B] bool: this is the row's last allowed supervision step. */
+  readonly isLast: tf.Tensor1D;
+}
+
+/**
+ * HRM's Q-learning target, sigmoid(last ? q_halt' : max(q_halt', q_continue')) from the heads of one
+ * more supervision step on the new state, computed off the tape (a custom op with zero gradient: its
+ * inner ops are not recorded), as the reference computes it under `torch.no_grad()`.
+ */
+function bootstrapTarget(model: Trm, state: State, next: NextStep): tf.Tensor1D {
+  const names = Object.keys(state);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const ts = args.slice(0, names.length) as tf.Tensor3D[];
+    const value = tf.tidy(() => {
+      const s = Object.fromEntries(names.map((k, i) => [k, ts[i]!]));
+      const after = supervisionForward(model, model.embed(next.inputs, next.rows), s);
+      const h = model.heads(after[model.config.scheme.output]!);
+      return tf.sigmoid(tf.where(next.isLast, h.qHalt, tf.maximum(h.qHalt, h.qContinue)));
+    });
+    return { value, gradFunc: () => ts.map((t) => tf.zerosLike(t)) };
+  });
+  return op(...names.map((k) => state[k]!)) as tf.Tensor1D;
+}
+
+/** Heads and ACT loss on the scheme's output state, every tensor kept for reading after the tape. */
+function headLoss(model: Trm, state: State, labels: tf.Tensor2D, next: NextStep): HeadLoss {
+  const { scheme, optim, supervision } = model.config;
+  const { logits, qHalt, qContinue } = model.heads(state[scheme.output]!);
+  const l = actLoss(logits, qHalt, labels, optim.loss);
+  // q-learning (HRM): lm + 0.5 (q_halt + q_continue), the continue target bootstrapped from the next step.
+  const qContinueLoss = scheme.halting === "q-learning" && supervision.maxSteps > 1
+    ? tf.sum(binaryCrossEntropyWithLogits(qContinue, bootstrapTarget(model, state, next))) as tf.Scalar
+    : tf.scalar(0);
+  const total = tf.add(l.total, tf.mul(qContinueLoss, 0.5)) as tf.Scalar;
+  const out = {
+    total,
+    lmLoss: l.lmLoss,
+    qHaltLoss: l.qHaltLoss,
+    qContinueLoss,
+    qHalt,
+    qContinue,
+    ...l.stats,
+  };
   for (const t of Object.values(out)) tf.keep(t);
   return out;
 }
 
 /** The tensors of `h` read after a step, in the order `step` destructures them. */
-const headTensors = (
-  h: HeadLoss,
-): tf.Tensor[] => [h.lmLoss, h.qHaltLoss, h.qHalt, h.count, h.correct, h.exact];
+const headTensors = (h: HeadLoss): tf.Tensor[] => [
+  h.lmLoss,
+  h.qHaltLoss,
+  h.qContinueLoss,
+  h.qHalt,
+  h.qContinue,
+  h.count,
+  h.correct,
+  h.exact,
+];
 
 /** Thrown when the loss becomes NaN or infinite; names the step. Weights are left untouched. */
 export class NonFiniteLossError extends Error {
@@ -141,7 +195,7 @@ export class TrainSession implements Disposable {
   stepCount = 0;
   readonly #totalSteps: number;
   #rng: Rng;
-  #carry: Carry | null = null;
+  #carry: State | null = null;
   readonly #steps: Int32Array;
   readonly #halted: Uint8Array;
   readonly #current: (Example | undefined)[];
@@ -187,27 +241,28 @@ export class TrainSession implements Disposable {
     const { inputs, labels } = batchTensors(model.spec, packed);
     const rows = tf.tensor2d(this.puzzles.gather(packed.puzzleIds), [B, c.model.hidden]);
     const resetT = tf.tensor1d(reset, "bool");
-    const start = resetCarry(model, this.#carry, resetT);
+    const isLast = tf.tensor1d(this.#steps.map((st) => (st + 1 >= c.supervision.maxSteps ? 1 : 0)), "bool");
+    const start = resetState(model, this.#carry, resetT);
     this.#disposeCarry(); // `start` holds new tensors (rows that continue copied their values)
     let head: HeadLoss | undefined;
     const g = (() => {
       try {
         return supervisionStep(model, inputs, rows, start, (state) => {
-          head = headLoss(model, state, labels);
+          head = headLoss(model, state, labels, { inputs, rows, isLast });
           return tf.div(head.total, B) as tf.Scalar;
         });
       } catch (e) {
         tf.dispose([labels, ...Object.values(start), ...(head ? Object.values(head) : [])]);
         throw e;
       } finally {
-        tf.dispose([inputs, rows, resetT]);
+        tf.dispose([inputs, rows, resetT, isLast]);
       }
     })();
     for (const t of Object.values(start)) if (!Object.values(g.state).includes(t)) t.dispose();
     const s = this.stepCount + 1, lr = this.#lr(s, c.optim.lr);
     try {
       const read = await readTensors([g.value, g.puzzleGrad, ...headTensors(head!)]);
-      const [loss, pg, lm, qh, qHalt, count, correct, exact] = read;
+      const [loss, pg, lm, qh, qc, qHalt, qCont, count, correct, exact] = read;
       if (!Number.isFinite(loss![0]!)) throw new NonFiniteLossError(s, loss![0]!);
       // Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
       this.optimizer.update(model.variables.map((v) => g.grads[v.name]), lr);
@@ -219,9 +274,15 @@ export class TrainSession implements Disposable {
       );
       this.ema?.update();
       this.stepCount = s;
-      this.#carry = g.state as Carry;
-      const rowsDone = this.#halt(qHalt!, count!, correct!, exact!);
-      return { step: s, lr, loss: loss![0]!, lmLoss: lm![0]! / B, qHaltLoss: qh![0]! / B, ...rowsDone };
+      this.#carry = g.state;
+      const rowsDone = this.#halt(qHalt!, qCont!, count!, correct!, exact!);
+      const losses = {
+        loss: loss![0]!,
+        lmLoss: lm![0]! / B,
+        qHaltLoss: qh![0]! / B,
+        qContinueLoss: qc![0]! / B,
+      };
+      return { step: s, lr, ...losses, ...rowsDone };
     } catch (e) {
       tf.dispose(Object.values(g.state));
       throw e;
@@ -245,15 +306,17 @@ export class TrainSession implements Disposable {
   /** Halting (spec 3.2 steps 3-4), then metrics over the rows that halted now (spec 4.5). */
   #halt(
     qHalt: Float32Array,
+    qContinue: Float32Array,
     count: Float32Array,
     correct: Float32Array,
     exact: Float32Array,
-  ): Omit<StepMetrics, "step" | "lr" | "loss" | "lmLoss" | "qHaltLoss"> {
+  ): Omit<StepMetrics, "step" | "lr" | "loss" | "lmLoss" | "qHaltLoss" | "qContinueLoss"> {
     const c = this.model.config, N = c.supervision.maxSteps;
     let n = 0, acc = 0, ex = 0, qAcc = 0, steps = 0;
     for (let b = 0; b < this.#steps.length; b++) {
       const st = ++this.#steps[b]!;
-      const halt = shouldHalt(st, qHalt[b]!, N, c.supervision.explorationProb, this.#rng);
+      const margin = haltMargin(c.scheme, qHalt[b]!, qContinue[b]!);
+      const halt = shouldHalt(st, margin, N, c.supervision.explorationProb, this.#rng);
       this.#halted[b] = halt ? 1 : 0;
       if (halt && count[b]! > 0) {
         n++;
@@ -273,8 +336,8 @@ export class TrainSession implements Disposable {
     };
   }
 
-  /** The carry (y, z) after the last step, or null before the first (read-only view; do not dispose). */
-  get carry(): Carry | null {
+  /** The carry after the last step (TRM: y, z), or null before the first (read-only view; do not dispose). */
+  get carry(): State | null {
     return this.#carry;
   }
 
@@ -297,7 +360,11 @@ export class TrainSession implements Disposable {
       puzzleIds[b] = ex.puzzleId;
     });
     const carry = this.#carry
-      ? { y: (await this.#carry.y.data()) as Float32Array, z: (await this.#carry.z.data()) as Float32Array }
+      ? Object.fromEntries(
+        await Promise.all(
+          Object.entries(this.#carry).map(async ([k, t]) => [k, (await t.data()) as Float32Array] as const),
+        ),
+      )
       : null;
     return {
       stepCount: this.stepCount,
@@ -338,12 +405,22 @@ export class TrainSession implements Disposable {
     }
     this.#disposeCarry();
     if (snap.carry) {
-      this.#carry = { y: tf.tensor3d(snap.carry.y, [B, Lp, D]), z: tf.tensor3d(snap.carry.z, [B, Lp, D]) };
+      const carry: Record<string, tf.Tensor3D> = {};
+      for (const k of this.model.config.scheme.states) {
+        const data = snap.carry[k];
+        if (data?.length !== B * Lp * D) {
+          throw new RangeError(
+            `TrainSession.restore: the snapshot's carry "${k}" is missing or not [${B}, ${Lp}, ${D}]`,
+          );
+        }
+        carry[k] = tf.tensor3d(data, [B, Lp, D]);
+      }
+      this.#carry = carry;
     }
   }
 
   #disposeCarry(): void {
-    if (this.#carry) tf.dispose([this.#carry.y, this.#carry.z]);
+    if (this.#carry) tf.dispose(Object.values(this.#carry));
     this.#carry = null;
   }
 

@@ -87,7 +87,7 @@ Deno.test("TrainSession carry is detached: the next step's gradient ignores how 
   const v = model.variables[0]!;
   let threw = false;
   try {
-    tf.variableGrads(() => tf.sum(carry.y) as tf.Scalar, [v]);
+    tf.variableGrads(() => tf.sum(carry.y!) as tf.Scalar, [v]);
   } catch {
     threw = true;
   }
