@@ -29,17 +29,22 @@ export function referenceName(ours: string): { readonly name: string; readonly t
     lm_head: ["lm_head.weight", true],
     "q_head/w": ["q_head.weight", true],
     "q_head/b": ["q_head.bias", false],
+    // TRM's y / z are the official z_H / z_L (H_init / L_init); HRM's states are named zH / zL.
     y_init: ["H_init", false],
     z_init: ["L_init", false],
+    zH_init: ["H_init", false],
+    zL_init: ["L_init", false],
   };
   const f = fixed[ours];
   if (f) return { name: `inner.${f[0]}`, transpose: f[1] };
-  const m = /^block(\d+)\/(mixer|mlp)\/(qkv|o|gate_up|down)$/.exec(ours);
+  // The first network of a scheme (TRM's f, HRM's L) is unprefixed: the official L_level; HRM's H is H_level.
+  const m = /^(?:(H)\/)?block(\d+)\/(mixer|mlp)\/(qkv|o|gate_up|down)$/.exec(ours);
   if (!m) throw new RangeError(`referenceName: no reference name for parameter "${ours}"`);
-  const [, i, part, w] = m;
+  const [, net, i, part, w] = m;
+  const level = net === "H" ? "H_level" : "L_level";
   const module = part === "mlp" ? "mlp" : w === "qkv" || w === "o" ? "self_attn" : "mlp_t";
   const proj = { qkv: "qkv_proj", o: "o_proj", gate_up: "gate_up_proj", down: "down_proj" }[w!];
-  return { name: `inner.L_level.layers.${i}.${module}.${proj}.weight`, transpose: true };
+  return { name: `inner.${level}.layers.${i}.${module}.${proj}.weight`, transpose: true };
 }
 
 /** The reference's name of the puzzle-embedding table. */
