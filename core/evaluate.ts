@@ -11,6 +11,7 @@ import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { resetState, type State, supervisionForward } from "./recursion.ts";
+import { haltMarginTensor } from "./scheme.ts";
 import { exactScore, type Example, IGNORE_LABEL, type TestSource } from "./task.ts";
 
 /** Options of {@linkcode evaluate}. */
@@ -102,9 +103,8 @@ export async function evaluate(
         if (!last && !options.earlyHalt && !options.onStep) continue;
         const [p, q] = tf.tidy(() => {
           const h = model.heads(carry[c.scheme.output]!);
-          // The halting margin (q_halt, or q_halt - q_continue for q-learning schemes) as "q".
-          const margin = c.scheme.halting === "q-learning" ? tf.sub(h.qHalt, h.qContinue) : h.qHalt;
-          return [tf.argMax(h.logits, -1), margin];
+          // The scheme's halting margin (TRM: q_halt; HRM: q_halt - q_continue) as "q".
+          return [tf.argMax(h.logits, -1), haltMarginTensor(c.scheme, h.qHalt, h.qContinue)];
         });
         const [pv, qv] = await readTensors([p!, q!]);
         tf.dispose([p!, q!]);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import type { RecursionConfig } from "./config.ts";
 import { type StepPlan, trmPlan } from "./recursion.ts";
 
@@ -22,8 +23,10 @@ export interface SchemeNet {
  * - `"q-learning"` (HRM): also BCE of q_continue against the bootstrapped target
  *   sigmoid(last step ? next q_halt : max(next q_halt, next q_continue)) from a no-grad forward of the
  *   next step; a row halts when q_halt > q_continue.
+ * - `"none"`: fixed depth; every row runs all N_sup supervision steps (the q head is still trained as
+ *   TRM's, but never read).
  */
-export type HaltingKind = "q-halt" | "q-learning";
+export type HaltingKind = "q-halt" | "q-learning" | "none";
 
 /** A recursion scheme (see the module doc). */
 export interface RecursionScheme {
@@ -60,5 +63,16 @@ export function trm(): RecursionScheme {
 
 /** The halting decision's margin of a row: halt when it is > 0. */
 export function haltMargin(scheme: RecursionScheme, qHalt: number, qContinue: number): number {
+  if (scheme.halting === "none") return -Infinity;
   return scheme.halting === "q-learning" ? qHalt - qContinue : qHalt;
+}
+
+/** {@linkcode haltMargin} for [B] tensors of q logits (a new tensor). */
+export function haltMarginTensor(
+  scheme: RecursionScheme,
+  qHalt: tf.Tensor1D,
+  qContinue: tf.Tensor1D,
+): tf.Tensor1D {
+  if (scheme.halting === "none") return tf.fill(qHalt.shape, -Infinity) as tf.Tensor1D;
+  return (scheme.halting === "q-learning" ? tf.sub(qHalt, qContinue) : tf.clone(qHalt)) as tf.Tensor1D;
 }
