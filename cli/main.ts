@@ -9,11 +9,13 @@ import { CheckpointError, SafetensorsError } from "../io/mod.ts";
 import { trainCommand } from "./train.ts";
 import { evalCommand } from "./eval.ts";
 import { solveCommand } from "./solve.ts";
+import { convertCommand } from "./convert.ts";
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
   train: trainCommand,
   eval: evalCommand,
   solve: solveCommand,
+  convert: convertCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

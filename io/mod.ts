@@ -10,3 +10,7 @@ export * from "./atomic_write.ts";
 export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./torch_interop.ts";
+export * from "./pickle.ts";
+export * from "./torch_file.ts";
+export * from "./torch_write.ts";
+export * from "./infer_config.ts";
