@@ -26,6 +26,7 @@ import {
   resetCarry,
   resolveConfig,
   RMS_NORM_EPS,
+  type State,
   type TaskSpec,
   type Trm,
   type TrmConfig,
@@ -263,7 +264,7 @@ export async function goldenForward(
   puzzles: PuzzleEmbedding,
   batch: GoldenBatch,
   steps: number,
-  from: Carry | null = null,
+  from: State | null = null,
   halted?: Uint8Array,
 ): Promise<GoldenStep[]> {
   const B = batch.puzzleIds.length, L = model.spec.seqLen, c = model.config;
@@ -272,7 +273,7 @@ export async function goldenForward(
   const rows = tf.tensor2d(puzzles.gather(batch.puzzleIds), [B, c.model.hidden]);
   const all = halted ? tf.tensor1d(halted, "bool") : tf.ones([B], "bool") as tf.Tensor1D;
   const x = model.embed(inputs, rows);
-  let carry = resetCarry(model, from, all); // new tensors (where / broadcast), never `from` itself
+  let carry = resetCarry(model, from as Carry | null, all); // new tensors (where / broadcast), never `from` itself
   const out: GoldenStep[] = [];
   try {
     for (let s = 1; s <= steps; s++) {
