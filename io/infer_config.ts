@@ -87,7 +87,9 @@ export function inferConfig(tensors: ReadonlyMap<string, StoredTensor>): Inferre
   const layers = new Set<number>();
   let attn = false, mlpT = false;
   for (const name of byName.keys()) {
-    if (name.startsWith("inner.H_level.")) fail(`"${name}" is an HRM layer; only TRM checkpoints are read`);
+    if (name.startsWith("inner.H_level.")) {
+      fail(`"${name}" is an HRM layer; only TRM configs are inferred (HRM is not converted)`);
+    }
     if (name === "inner.embed_pos.embedding_weight") {
       fail(`"${name}": learned position embeddings (pos_encodings=learned) are not supported`);
     }
@@ -98,7 +100,7 @@ export function inferConfig(tensors: ReadonlyMap<string, StoredTensor>): Inferre
     } else if (!FIXED.includes(name)) fail(`unknown tensor "${name}"`);
   }
   if (!byName.has("inner.H_init") && byName.has("inner.L_init")) {
-    fail(`no "inner.H_init": the single-z TRM variant (trm_singlez.py) is not supported`);
+    fail(`no "inner.H_init": the single-z TRM variant (trm_singlez.py) is not converted`);
   }
   if (attn && mlpT) fail("both self_attn and mlp_t layers: not a TRM this library builds");
   const shape = (name: string): readonly number[] => byName.get(name) ?? fail(`missing tensor "${name}"`);
