@@ -7,6 +7,7 @@
 import type { TrmConfigInput } from "./core/config.ts";
 import { attention } from "./plugins/attention/mod.ts";
 import { mlpMixer } from "./plugins/mlp_mixer/mod.ts";
+import { hrm, singleZ } from "./plugins/schemes/mod.ts";
 
 /** Which task adapter a preset trains, and with which data. */
 export type PresetTask =
@@ -191,5 +192,51 @@ export function arc2(): Preset {
     description: "Paper ARC-AGI-2 TRM-Att (7.8% pass@2); needs --data",
     task: { kind: "arc", version: 2 },
     steps: 722_000,
+  };
+}
+
+/**
+ * The official HRM on Sudoku-Extreme (the TRM repository's `config/arch/hrm.yaml`): H and L networks of 4
+ * attention + RoPE blocks each, H_cycles 2 (T), L_cycles 2 (n), a 1-position puzzle prefix, Q-learning
+ * halting with exploration 0.1, N_sup 16, and no EMA (HRM's recipe); the Sudoku optimisation otherwise.
+ *
+ * @example
+ * ```ts
+ * import { presets } from "@recursive/trm";
+ * const p = presets.hrmSudoku();
+ * if (p.config.scheme?.kind !== "hrm" || p.config.model?.puzzleEmbLen !== 1) throw new Error(p.name);
+ * ```
+ */
+export function hrmSudoku(): Preset {
+  return {
+    ...sudokuMlp(),
+    name: "hrm-sudoku",
+    description: "Official HRM on Sudoku-Extreme (H and L 4 layers, H/L cycles 2, no EMA)",
+    config: {
+      mixer: attention({ heads: 8 }),
+      scheme: hrm({ hLayers: 4, lLayers: 4 }),
+      model: { puzzleEmbLen: 1 },
+      recursion: { n: 2, T: 2 },
+      optim: { batchSize: 768, ...SUDOKU_MAZE_OPTIM, emaDecay: null },
+    },
+  };
+}
+
+/**
+ * The official single-z TRM (`config/arch/trm_singlez.yaml`) on Sudoku-Extreme: one latent z, attention +
+ * RoPE, T 3, n 6, 16-position puzzle prefix; the paper's ablation of TRM's separate y and z.
+ *
+ * @example
+ * ```ts
+ * import { presets } from "@recursive/trm";
+ * if (presets.singlezSudoku().config.scheme?.kind !== "singlez") throw new Error("single-z");
+ * ```
+ */
+export function singlezSudoku(): Preset {
+  return {
+    ...sudokuAtt(),
+    name: "singlez-sudoku",
+    description: "Official TRM single-z on Sudoku-Extreme (one latent, attention)",
+    config: { ...sudokuAtt().config, scheme: singleZ() },
   };
 }
