@@ -3,6 +3,14 @@ import { unzipSync, zipSync } from "fflate";
 import { decodeReferenceFile, readTorchStateDict, TorchFileError, type TorchTensor } from "./torch_file.ts";
 import { readSafetensorsFile, type StoredTensor } from "./safetensors.ts";
 import { sharedPath } from "../tests/_shared.ts";
+import { compareForward, goldenForward, GoldenReport, loadGolden } from "../tests/_golden.ts";
+import { testBackend } from "../tests/_helpers.ts";
+import { createTrm } from "../core/model.ts";
+import { PuzzleEmbedding } from "../core/puzzle_embedding.ts";
+import { inferConfig, referenceConfig } from "./infer_config.ts";
+import { importReferenceState } from "./torch_interop.ts";
+
+await testBackend();
 
 const DATA = new URL("./testdata/", import.meta.url).pathname;
 const fixture = (name: string) => readTorchStateDict(Deno.readFileSync(DATA + name), name);
@@ -119,4 +127,36 @@ for (const variant of ["mlp", "att", "hrm", "singlez"]) {
       },
     });
   }
+}
+
+// The whole path from the official file: read official_step.pt, infer the config from its shapes (plus the
+// golden config's T, n, N_sup, heads and L, which no shape tells), import, and run the official eval forward.
+for (const [variant, answers] of [["mlp", {}], ["att", { seqLen: 16, heads: 2 }]] as const) {
+  Deno.test({
+    name:
+      `golden ${variant}: official_step.pt -> inferred config -> our model reproduces forward.safetensors`,
+    ignore: sharedPath(`golden/${variant}`) === null,
+    fn: async () => {
+      const g = (await loadGolden(variant))!;
+      const official = readTorchStateDict(
+        await Deno.readFile(`${g.dir}/official_step.pt`),
+        "official_step.pt",
+      );
+      const { spec, config } = referenceConfig(inferConfig(official), {
+        ...answers,
+        n: g.trmConfig.recursion.n,
+        T: g.trmConfig.recursion.T,
+        maxSteps: g.trmConfig.supervision.maxSteps,
+      });
+      assertEquals(spec, { ...g.spec, name: "reference" });
+      using model = createTrm(spec, config);
+      const puzzles = new PuzzleEmbedding(spec.numPuzzleIds, config.model.hidden);
+      importReferenceState(official, model, puzzles);
+      const steps = await goldenForward(model, puzzles, g.batch, g.supervisionSteps);
+      const report = new GoldenReport(`${variant} from official_step.pt`);
+      compareForward(report, "forward", steps, g.forward, g.forwardF64, "");
+      report.print();
+      report.assertPass();
+    },
+  });
 }
