@@ -26,7 +26,6 @@ import {
   type TestSource,
 } from "../core/mod.ts";
 import { loadCheckpoint } from "../io/mod.ts";
-import { mixerFromJson } from "../cli/flags.ts";
 import { sudokuMlp } from "../presets.ts";
 import { generateSudokuSet, sudokuTask, sudokuTestSource } from "../tasks/sudoku/mod.ts";
 
@@ -69,7 +68,7 @@ const task = sudokuTask({ boxRows: 3, boxCols: 3 });
 
 // The model and its puzzle-embedding table: a checkpoint's (EMA) weights, or the paper config at init.
 const ckptDir = flags.checkpoint as string | undefined;
-const loaded = ckptDir ? await loadCheckpoint(ckptDir, mixerFromJson) : null;
+const loaded = ckptDir ? await loadCheckpoint(ckptDir) : null;
 if (loaded && (loaded.model.spec.seqLen !== 81 || loaded.model.spec.vocabSize !== 11)) {
   loaded.model.dispose();
   // deno-lint-ignore no-console

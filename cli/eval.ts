@@ -8,7 +8,8 @@ import { parseArgs } from "@std/cli";
 import { type BackendName, evaluate, initBackend } from "../core/mod.ts";
 import { loadCheckpoint } from "../io/mod.ts";
 import { type DataOptions, prepareData } from "./data.ts";
-import { mixerFromJson, numberFlag, presetByName, UsageError } from "./flags.ts";
+import { numberFlag, presetByName, UsageError } from "./flags.ts";
+import { dataOptionsOf } from "./recipe.ts";
 import { Progress } from "./progress.ts";
 
 const HELP = `Evaluate a checkpoint on its task's held-out split.
@@ -36,19 +37,18 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
   if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (see --help)");
   const started = performance.now();
   const backend = await initBackend(((flags.backend as string | undefined) ?? "wasm") as BackendName);
-  const ckpt = await loadCheckpoint(flags.checkpoint, mixerFromJson);
-  using model = ckpt.model;
-  if (!ckpt.meta.preset) {
+  using ckpt = await loadCheckpoint(flags.checkpoint);
+  const model = ckpt.model;
+  const recipe = ckpt.meta.recipe;
+  if (!recipe?.preset) {
     throw new UsageError(`${flags.checkpoint}: no preset recorded; evaluate it from the library API`);
   }
-  const preset = presetByName(ckpt.meta.preset);
-  const saved = (ckpt.meta.extra?.data ?? {}) as Partial<DataOptions>;
+  const preset = presetByName(recipe.preset);
+  const saved: DataOptions = dataOptionsOf(recipe, `${flags.checkpoint}/meta.json`);
   const data = await prepareData(preset, {
     ...saved,
     data: (flags.data as string | undefined) ?? saved.data,
     seed: ckpt.meta.seed,
-    trainSize: saved.trainSize ?? preset.trainSize,
-    testSize: saved.testSize ?? preset.testSize,
     aggregateVotes: flags["aggregate-votes"] === true,
   });
   const limit = numberFlag(flags, "limit");
@@ -60,7 +60,7 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
   });
   const summary: Record<string, unknown> = {
     task: data.spec.name,
-    preset: ckpt.meta.preset,
+    preset: recipe.preset,
     backend,
     exact_accuracy: r.exactAccuracy,
     accuracy: r.accuracy,

@@ -1,6 +1,7 @@
 /**
  * Command-line flags shared by `train`, `eval` and `solve`, and their mapping onto typed config
- * overrides. Name-to-plugin lookups live here, at the edge, never in the core.
+ * overrides. Name-to-plugin lookups live at the edge, never in the core (a checkpoint's mixer is found by
+ * the plugin registry, `plugins/registry.ts`).
  *
  * @module
  */
@@ -27,14 +28,6 @@ export const MIXERS = {
   "mlp-mixer": (): TokenMixer => mlpMixer(),
   "conv-mixer": (): TokenMixer => convMixer(),
 } as const;
-
-/** Rebuilds a mixer plugin from the `kind` and `options` stored in a checkpoint. */
-export function mixerFromJson(kind: string, options: Readonly<Record<string, unknown>>): TokenMixer {
-  if (kind === "attention") return attention(options);
-  if (kind === "mlp-mixer") return mlpMixer(options);
-  if (kind === "conv-mixer") return convMixer(options);
-  throw new UsageError(`checkpoint uses the mixer "${kind}", which this CLI does not know`);
-}
 
 /** Numeric flags and the config field each one sets. */
 const NUMERIC: Readonly<Record<string, readonly [section: string, field: string]>> = {

@@ -8,9 +8,10 @@
 import { parseArgs } from "@std/cli";
 import { type BackendName, evaluate, type Example, initBackend, type TaskSpec } from "../core/mod.ts";
 import { type CheckpointMeta, loadCheckpoint } from "../io/mod.ts";
-import { mixerFromJson, presetByName, UsageError } from "./flags.ts";
+import { presetByName, UsageError } from "./flags.ts";
+import { dataOptionsOf } from "./recipe.ts";
 import { type ArcTestSource, encodeArcGrid, loadArcFile } from "../tasks/arc/mod.ts";
-import { type DataOptions, prepareData } from "./data.ts";
+import { prepareData } from "./data.ts";
 import { haltProbability, puzzleFromText, tokensToText, traceSvg } from "../viz/mod.ts";
 import { writeFileAtomic } from "../io/mod.ts";
 
@@ -53,14 +54,16 @@ function codec(
 async function arcCodec(
   path: string,
   meta: CheckpointMeta,
+  source: string,
 ): Promise<{ example: Example; show: (t: ArrayLike<number>) => string }> {
   const id = path.replace(/^.*\//, "").replace(/\.json$/, "");
   const task = await loadArcFile(path);
   const pair = task.test[0] ?? task.train[0]!;
   let puzzleId = 0;
-  const saved = (meta.extra?.data ?? null) as DataOptions | null;
-  if (meta.preset && saved) {
-    const data = await prepareData(presetByName(meta.preset), { ...saved, testVersions: 1 });
+  const recipe = meta.recipe;
+  if (recipe?.preset) {
+    const saved = dataOptionsOf(recipe, `${source}/meta.json`);
+    const data = await prepareData(presetByName(recipe.preset), { ...saved, testVersions: 1 });
     const test = data.test as ArcTestSource;
     for (let i = 0; i < test.size; i++) {
       const m = test.meta(i);
@@ -87,11 +90,11 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
   if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (see --help)");
   if (flags._.length !== 1) throw new UsageError("expected exactly one PUZZLE argument (see --help)");
   await initBackend(((flags.backend as string | undefined) ?? "wasm") as BackendName);
-  const ckpt = await loadCheckpoint(flags.checkpoint, mixerFromJson);
-  using model = ckpt.model;
+  using ckpt = await loadCheckpoint(flags.checkpoint);
+  const model = ckpt.model;
   const arg = flags._[0]!;
   const { example, show } = ckpt.meta.taskSpec.name === "arc"
-    ? await arcCodec(arg, ckpt.meta)
+    ? await arcCodec(arg, ckpt.meta, flags.checkpoint)
     : codec(ckpt.meta.taskSpec, await readPuzzle(arg));
   const source = { spec: ckpt.meta.taskSpec, size: 1, example: () => example };
   const out = (s: string) => {

@@ -16,7 +16,6 @@ import {
 } from "../core/mod.ts";
 import {
   configFromFlags,
-  mixerFromJson,
   numberFlag,
   presetByName,
   PRESETS,
@@ -26,6 +25,7 @@ import {
 import { type DataOptions, prepareData } from "./data.ts";
 import { Progress } from "./progress.ts";
 import { loadCheckpoint, restoreSession, saveCheckpoint } from "../io/mod.ts";
+import { dataOptionsOf, recipeData } from "./recipe.ts";
 
 const HELP = `Train a Tiny Recursive Model.
 
@@ -95,12 +95,12 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   if (flags._.length > 0) throw new UsageError(`unexpected argument "${flags._[0]}" (see --help)`);
   // --resume takes the preset, config, seed and data recipe from the checkpoint.
   const resumeDir = flags.resume as string | undefined;
-  const resumed = resumeDir ? await loadCheckpoint(resumeDir, mixerFromJson) : null;
-  const savedRun = (resumed?.meta.extra ?? {}) as { data?: DataOptions; steps?: number };
-  const preset = presetByName(resumed?.meta.preset ?? (flags.preset as string | undefined) ?? "sudoku-small");
+  using resumed = resumeDir ? await loadCheckpoint(resumeDir) : null;
+  const savedRun = resumed?.meta.recipe ?? null;
+  const preset = presetByName(savedRun?.preset ?? (flags.preset as string | undefined) ?? "sudoku-small");
   const config = resumed ? resumed.config : resolveConfig(configFromFlags(preset, flags));
   const seed = resumed ? resumed.meta.seed : numberFlag(flags, "seed") ?? 0;
-  const steps = numberFlag(flags, "steps") ?? savedRun.steps ?? preset.steps;
+  const steps = numberFlag(flags, "steps") ?? savedRun?.steps ?? preset.steps;
   const backendFlag = (flags.backend as string | undefined) ?? "wasm";
   if (!BACKENDS.includes(backendFlag as BackendName)) {
     throw new UsageError(`--backend: expected one of ${BACKENDS.join(", ")}, got "${backendFlag}"`);
@@ -111,7 +111,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)), resumed?.meta.step ?? 0);
   const say = (line: string) => quiet || progress.log(line);
 
-  const dataOptions: DataOptions = savedRun.data ?? {
+  const dataOptions: DataOptions = savedRun ? dataOptionsOf(savedRun, `${resumeDir}/meta.json`) : {
     data: flags.data as string | undefined,
     seed,
     trainSize: numberFlag(flags, "train-size") ?? preset.trainSize,
@@ -131,7 +131,9 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   const logJson = (record: Record<string, unknown>) =>
     metricsFile.writeSync(enc.encode(JSON.stringify(record) + "\n"));
 
-  using model = resumed?.model ?? createTrm(data.spec, config, { seed });
+  // A resumed model belongs to `resumed` (disposed with it).
+  const model = resumed?.model ?? createTrm(data.spec, config, { seed });
+  using _model = resumed ? null : model;
   using session = new TrainSession(model, {
     totalSteps: steps,
     seed,
@@ -158,18 +160,18 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   });
   const checkpointEvery = numberFlag(flags, "checkpoint-every") ?? 0;
   const keep = numberFlag(flags, "keep") ?? 3;
-  const save = (dir: string) =>
-    saveCheckpoint(dir, {
-      preset: preset.name,
-      taskSpec: data.spec,
-      config,
-      session,
-      seed,
-      extra: { data: dataOptions, steps },
-    });
+  const evalEvery = numberFlag(flags, "eval-every") ?? savedRun?.eval.every ?? 0;
+  const evalLimit = numberFlag(flags, "eval-limit") ?? savedRun?.eval.limit ?? undefined;
+  const recipe = {
+    task: data.spec.name,
+    preset: preset.name,
+    data: recipeData(dataOptions),
+    steps,
+    eval: { every: evalEvery, limit: evalLimit ?? null },
+    seed,
+  };
+  const save = (dir: string) => saveCheckpoint(dir, { taskSpec: data.spec, config, session, seed, recipe });
 
-  const evalEvery = numberFlag(flags, "eval-every") ?? 0;
-  const evalLimit = numberFlag(flags, "eval-limit");
   const heldOut = async () => {
     const run = () => evaluate(model, data.test, session.puzzles, evalLimit ? { limit: evalLimit } : {});
     return session.ema ? await session.ema.withShadows(run) : await run();

@@ -5,6 +5,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { paramName } from "./params.ts";
+import {
+  assignValues,
+  expectTensors,
+  type OwnerState,
+  readVariable,
+  StateError,
+  type StateTensor,
+} from "./state.ts";
 
 /** Hyper-parameters of {@linkcode AdamAtan2.update}. */
 export interface AdamAtan2Options {
@@ -15,8 +24,9 @@ export interface AdamAtan2Options {
 }
 
 /**
- * AdamATan2 state: first and second moments per variable, and the step count t. Owns its moment
- * tensors (`dispose()`).
+ * AdamATan2 state: first and second moments and a step count t per variable (as torch keeps
+ * `state[p]["step"]`: a variable's t advances only on the steps where it has a gradient). Owns its
+ * moment tensors (`dispose()`); saves and restores itself with `state()` / `load()`.
  *
  * @example
  * ```ts
@@ -25,61 +35,130 @@ export interface AdamAtan2Options {
  * await initBackend("cpu");
  * const w = tf.variable(tf.tensor1d([1]));
  * using opt = new AdamAtan2([w], { betas: [0.9, 0.95], weightDecay: 0 });
- * opt.update([tf.tensor1d([0.5])], 0.1);
+ * const g = tf.tensor1d([0.5]);
+ * opt.update([g], 0.1);
  * // First step: m_hat = g, sqrt(v_hat) = |g|, so the update is lr * atan2(g, |g|) = lr * pi / 4.
  * if (Math.abs((await w.data())[0]! - (1 - 0.1 * Math.PI / 4)) > 1e-6) throw new Error("step");
+ * const saved = await opt.state();
+ * if (Object.values(saved.json.steps as object).join() !== "1") throw new Error("one step per variable");
+ * tf.dispose([g, w]);
  * ```
  */
 export class AdamAtan2 implements Disposable {
-  /** Steps taken so far (t of the bias corrections). */
-  step = 0;
   readonly #vars: readonly tf.Variable[];
+  readonly #names: readonly string[];
   readonly #m: tf.Variable[];
   readonly #v: tf.Variable[];
+  readonly #steps: number[];
   readonly #options: AdamAtan2Options;
+  #disposed = false;
 
-  /** Creates zero moments for `variables`. */
+  /** Creates zero moments (and step 0) for `variables`. */
   constructor(variables: readonly tf.Variable[], options: AdamAtan2Options) {
     this.#vars = variables;
+    this.#names = variables.map((v) => paramName(v.name));
     this.#options = options;
-    this.#m = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    // zerosLike's result would stay alive beside the variable that shares its data: tidy frees it.
+    const zeros = () => variables.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+    this.#m = zeros();
+    this.#v = zeros();
+    this.#steps = variables.map(() => 0);
   }
 
-  /** The moment tensors, in variable order (for checkpoints). */
-  get moments(): { readonly m: readonly tf.Variable[]; readonly v: readonly tf.Variable[] } {
-    return { m: this.#m, v: this.#v };
+  /** Each variable's step count t, in variable order. */
+  get steps(): readonly number[] {
+    return this.#steps.slice();
+  }
+
+  /**
+   * The largest per-variable step count. Setting it sets every variable's count (how format-1
+   * checkpoints, which kept one count for all, are restored).
+   */
+  get step(): number {
+    return this.#steps.reduce((a, b) => Math.max(a, b), 0);
+  }
+  set step(t: number) {
+    this.#steps.fill(t);
   }
 
   /**
    * Applies one step with learning rate `lr`. `grads[i]` belongs to the i-th variable; a missing
-   * gradient skips that variable (as torch does for `grad is None`). Does not dispose `grads`.
+   * gradient skips that variable entirely, its step count and decay included (as torch does for
+   * `grad is None`). Does not dispose `grads`.
    */
   update(grads: readonly (tf.Tensor | undefined)[], lr: number): void {
-    this.step++;
-    const [b1, b2] = this.#options.betas, t = this.step;
-    const c1 = 1 - Math.pow(b1, t), c2 = Math.sqrt(1 - Math.pow(b2, t));
+    const [b1, b2] = this.#options.betas;
     const decay = 1 - lr * this.#options.weightDecay;
     tf.tidy(() => {
       this.#vars.forEach((w, i) => {
         const g = grads[i];
         if (g === undefined) return;
+        const t = ++this.#steps[i]!;
+        const c1 = 1 - Math.pow(b1, t), c2 = Math.sqrt(1 - Math.pow(b2, t));
         const m = this.#m[i]!, v = this.#v[i]!;
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-        // atan2(0, 0) is 0 in CUDA and IEEE, but unspecified in WGSL (llvmpipe returns 3pi/4): mask
-        // parameters that have never had a gradient (v = 0 implies m = 0).
-        const upd = tf.mul(
-          tf.atan2(tf.div(m, c1), tf.div(tf.sqrt(v), c2)),
-          tf.cast(tf.greater(v, 0), "float32"),
-        );
+        const angle = tf.atan2(tf.div(m, c1), tf.div(tf.sqrt(v), c2));
+        // atan2(0, 0) is 0 in CUDA and IEEE, but unspecified in WGSL (llvmpipe returns 3pi/4): zero the
+        // update where m and v are both 0. Only there: an underflowed v with m != 0 gives +-pi/2, as in
+        // the official kernel.
+        const moved = tf.logicalOr(tf.notEqual(m, 0), tf.notEqual(v, 0));
+        const upd = tf.where(moved, angle, tf.zerosLike(angle));
         w.assign(tf.sub(tf.mul(w, decay), tf.mul(upd, lr)));
       });
     });
   }
 
-  /** Releases the moment tensors. */
+  /**
+   * The moments as tensors `m/<name>` and `v/<name>` (names as in checkpoints) and the step counts as
+   * JSON `{ steps: { <name>: t } }`.
+   */
+  async state(): Promise<OwnerState> {
+    const tensors: Record<string, StateTensor> = {}, steps: Record<string, number> = {};
+    for (let i = 0; i < this.#vars.length; i++) {
+      const name = this.#names[i]!;
+      tensors[`m/${name}`] = await readVariable(this.#m[i]!);
+      tensors[`v/${name}`] = await readVariable(this.#v[i]!);
+      steps[name] = this.#steps[i]!;
+    }
+    return { tensors, json: { steps } };
+  }
+
+  /** Restores a {@linkcode AdamAtan2.state}; throws a one-line `StateError` when it does not fit. */
+  load(state: OwnerState): void {
+    const expected = new Map<string, readonly number[]>();
+    this.#vars.forEach((v, i) => {
+      expected.set(`m/${this.#names[i]}`, v.shape);
+      expected.set(`v/${this.#names[i]}`, v.shape);
+    });
+    const found = expectTensors("AdamAtan2", state, expected);
+    const steps = state.json.steps as Record<string, unknown> | undefined;
+    if (steps === null || typeof steps !== "object" || Array.isArray(steps)) {
+      throw new StateError(
+        `AdamAtan2: steps: expected an object of step counts, got ${JSON.stringify(steps)}`,
+      );
+    }
+    for (const name of this.#names) {
+      const t = steps[name];
+      if (!(Number.isInteger(t) && (t as number) >= 0)) {
+        throw new StateError(
+          `AdamAtan2: steps["${name}"]: expected an integer >= 0, got ${JSON.stringify(t)}`,
+        );
+      }
+    }
+    const unknown = Object.keys(steps).find((n) => !this.#names.includes(n));
+    if (unknown !== undefined) throw new StateError(`AdamAtan2: steps: unexpected variable "${unknown}"`);
+    this.#names.forEach((name, i) => {
+      assignValues(this.#m[i]!, found.get(`m/${name}`)!.data);
+      assignValues(this.#v[i]!, found.get(`v/${name}`)!.data);
+      this.#steps[i] = steps[name] as number;
+    });
+  }
+
+  /** Releases the moment tensors (idempotent). */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     for (const t of [...this.#m, ...this.#v]) t.dispose();
   }
 

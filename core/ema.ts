@@ -4,9 +4,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { paramName } from "./params.ts";
+import { assignValues, expectTensors, type OwnerState, readVariable, type StateTensor } from "./state.ts";
 
 /**
- * EMA shadow weights: shadow <- (1 - mu) * theta + mu * shadow after every step. Owns its shadows.
+ * EMA shadow weights: shadow <- (1 - mu) * theta + mu * shadow after every step. Owns its shadows;
+ * saves and restores them with `state()` / `load()`.
  *
  * @example
  * ```ts
@@ -18,12 +21,18 @@ import * as tf from "@tensorflow/tfjs-core";
  * w.assign(tf.tensor1d([1]));
  * ema.update();
  * if ((await ema.shadows[0]!.data())[0] !== 0.5) throw new Error("ema");
+ * const saved = await ema.state(); // tensors by the variable's name
+ * ema.update();
+ * ema.load(saved);
+ * if ((await ema.shadows[0]!.data())[0] !== 0.5) throw new Error("restored");
  * ```
  */
 export class Ema implements Disposable {
   /** mu. */
   readonly decay: number;
   readonly #vars: readonly tf.Variable[];
+  readonly #names: readonly string[];
+  #disposed = false;
   /** The shadow weights, in variable order. */
   readonly shadows: readonly tf.Variable[];
 
@@ -31,7 +40,9 @@ export class Ema implements Disposable {
   constructor(variables: readonly tf.Variable[], decay: number) {
     this.decay = decay;
     this.#vars = variables;
-    this.shadows = variables.map((v) => tf.variable(v.clone(), false));
+    this.#names = variables.map((v) => paramName(v.name));
+    // The clone would stay alive beside the shadow that shares its data: tidy frees it.
+    this.shadows = variables.map((v) => tf.tidy(() => tf.variable(v.clone(), false)));
   }
 
   /** One EMA step. */
@@ -68,8 +79,28 @@ export class Ema implements Disposable {
     }
   }
 
-  /** Releases the shadows. */
+  /** The shadows as tensors named like the variables (`block0/mlp/down`, ...), and `{ decay }`. */
+  async state(): Promise<OwnerState> {
+    const tensors: Record<string, StateTensor> = {};
+    for (let i = 0; i < this.shadows.length; i++) {
+      tensors[this.#names[i]!] = await readVariable(this.shadows[i]!);
+    }
+    return { tensors, json: { decay: this.decay } };
+  }
+
+  /**
+   * Restores a {@linkcode Ema.state} (the shadows; the decay stays the constructor's). Throws a one-line
+   * `StateError` when a tensor is missing, unexpected or misshapen.
+   */
+  load(state: OwnerState): void {
+    const found = expectTensors("Ema", state, new Map(this.#names.map((n, i) => [n, this.#vars[i]!.shape])));
+    this.#names.forEach((n, i) => assignValues(this.shadows[i]!, found.get(n)!.data));
+  }
+
+  /** Releases the shadows (idempotent). */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     for (const s of this.shadows) s.dispose();
   }
 

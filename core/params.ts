@@ -74,11 +74,15 @@ export interface ParamStore {
  *
  * @example
  * ```ts
- * import { createParamStore, createRng } from "@recursive/trm/core";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createParamStore, createRng, initBackend } from "@recursive/trm/core";
+ * await initBackend("cpu");
+ * const before = tf.memory().numTensors;
  * const store = createParamStore(createRng(1));
  * const w = store.factory.scope("block0").create("w", [4, 2], { kind: "lecun" });
  * if (store.variables.length !== 1 || !w.name.startsWith("block0/w")) throw new Error(w.name);
  * w.dispose();
+ * if (tf.memory().numTensors !== before) throw new Error("the variable owns its only tensor");
  * ```
  */
 export function createParamStore(rng: Rng): ParamStore {
@@ -94,9 +98,15 @@ export function createParamStore(rng: Rng): ParamStore {
         const sigma = init.kind === "lecun" ? 1 / Math.sqrt(shape[0] ?? 1) : init.std;
         values = truncatedNormal(rng, size, sigma);
       }
-      const v = tf.variable(tf.tensor(values, [...shape]), trainable, `${prefix}${name}#${uid}`);
-      variables.push(v);
-      return v;
+      // tf.variable shares the initial tensor's data and leaves that tensor alive: free it here.
+      const initial = tf.tensor(values, [...shape]);
+      try {
+        const v = tf.variable(initial, trainable, `${prefix}${name}#${uid}`);
+        variables.push(v);
+        return v;
+      } finally {
+        initial.dispose();
+      }
     },
     scope: (s) => make(`${prefix}${s}/`),
   });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { expectTensors, type OwnerState, StateError } from "./state.ts";
 
 /**
  * The table. Zero-initialised; not a trainable parameter (excluded from AdamATan2, EMA and the
@@ -17,6 +18,9 @@
  * table.update(Int32Array.from([1, 1]), Float32Array.from([1, -1, 1, -1]), 0.5, 0);
  * const row = table.gather(Int32Array.from([1]));
  * if (row[0] !== -0.5 || row[1] !== 0.5) throw new Error(String(row));
+ * const copy = new PuzzleEmbedding(3, 2);
+ * copy.load(await table.state());
+ * if (copy.gather(Int32Array.from([1]))[0] !== -0.5) throw new Error("restored");
  * ```
  */
 export class PuzzleEmbedding {
@@ -75,6 +79,33 @@ export class PuzzleEmbedding {
       const row = this.weights.subarray(id * d, (id + 1) * d);
       for (let k = 0; k < d; k++) row[k] = row[k]! * decay - lr * Math.sign(g[k]!);
     }
+  }
+
+  /**
+   * The table as the tensor `weights` [rows, dim] and `{ rows, dim }`. The tensor is a view of the live
+   * table, not a copy (ARC's is ~1.8 GB): write it out before the next `update`.
+   */
+  state(): Promise<OwnerState> {
+    return Promise.resolve({
+      tensors: { weights: { shape: [this.rows, this.dim], data: this.weights } },
+      json: { rows: this.rows, dim: this.dim },
+    });
+  }
+
+  /** Restores a {@linkcode PuzzleEmbedding.state}; throws a one-line `StateError` when it does not fit. */
+  load(state: OwnerState): void {
+    for (const [field, want] of [["rows", this.rows], ["dim", this.dim]] as const) {
+      const got = state.json[field];
+      if (got !== want) {
+        throw new StateError(`PuzzleEmbedding: ${field}: expected ${want}, got ${JSON.stringify(got)}`);
+      }
+    }
+    const found = expectTensors("PuzzleEmbedding", state, new Map([["weights", [this.rows, this.dim]]]));
+    const data = found.get("weights")!.data;
+    if (!(data instanceof Float32Array)) {
+      throw new StateError(`PuzzleEmbedding: tensor "weights": expected float32 values`);
+    }
+    this.weights.set(data);
   }
 
   #check(id: number): void {

@@ -1,62 +1,54 @@
 /**
- * Checkpoints: a directory with `tensors.safetensors` (the EMA weights as `model/*`, and for resuming the
- * live weights, AdamATan2 moments and the puzzle-embedding table) and `meta.json` (resolved config with
- * the mixer's kind and options, task spec, step, RNG state, library version). Both files are written
- * atomically; `meta.json` goes last, so a directory with a readable `meta.json` is complete.
+ * Checkpoints: a directory with `tensors.safetensors` and `meta.json`, both written atomically;
+ * `meta.json` goes last, so a directory with a readable `meta.json` is complete.
+ *
+ * Tensor layout (the same names in formats 1 and 2, but for the puzzle table): `model/<name>` the weights
+ * to evaluate (the EMA's when EMA is on) and the buffers `model/y_init`, `model/z_init`; `live/<name>` the
+ * live weights (only with EMA; else they are `model/*`); `adam/m/<name>`, `adam/v/<name>`;
+ * `puzzle_emb/weights` (format 1: `puzzle_emb`); `train/*` the carry and the slots. Each part is the
+ * `state()` of its owner under the owner's prefix; this file only maps those states to and from the files.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { configToJson, resolveConfig, type TrmConfig } from "../core/config.ts";
+import { configToJson, resolveConfig, type TrmConfig, type TrmConfigInput } from "../core/config.ts";
 import type { TokenMixer } from "../core/mixer.ts";
 import { createTrm, namedVariables, type Trm } from "../core/model.ts";
 import { paramName } from "../core/params.ts";
 import { PuzzleEmbedding } from "../core/puzzle_embedding.ts";
-import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
+import {
+  assignValues,
+  expectTensors,
+  type OwnerState,
+  readVariable,
+  splitState,
+  StateError,
+  type StateTensor,
+} from "../core/state.ts";
 import type { TaskSpec } from "../core/task.ts";
-import type { SessionSnapshot, TrainSession } from "../core/train_session.ts";
+import type { TrainSession } from "../core/train_session.ts";
+import { mixerFromJson, schemeFromJson, UnknownPluginError } from "../plugins/registry.ts";
+import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
+import {
+  CheckpointError,
+  type CheckpointMeta,
+  FORMAT_TAG,
+  FORMAT_VERSION,
+  type RunRecipe,
+  validateMeta,
+} from "./checkpoint_meta.ts";
+import { loadSessionState, sessionState } from "./session_state.ts";
 
-/** A checkpoint that is missing, malformed or does not fit the requested model. */
-export class CheckpointError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "CheckpointError";
-  }
-}
+export * from "./checkpoint_meta.ts";
 
 /** Library version written into checkpoints. */
 export const VERSION = "0.1.0";
 
-/** The JSON half of a checkpoint. */
-export interface CheckpointMeta {
-  /** Format tag. */
-  readonly format: "recursive-trm-checkpoint/1";
-  /** Library version that wrote it. */
-  readonly version: string;
-  /** Preset name, if any. */
-  readonly preset: string | null;
-  /** The task spec the model was built for. */
-  readonly taskSpec: TaskSpec;
-  /** Resolved config (the mixer as `{ kind, options }`). */
-  readonly config: Record<string, unknown>;
-  /** Seed of the run. */
-  readonly seed: number;
-  /** Optimizer steps taken. */
-  readonly step: number;
-  /** Session RNG state. */
-  readonly rng: readonly number[];
-  /** Whether `model/*` holds EMA weights. */
-  readonly ema: boolean;
-  /** Free-form JSON the caller attached (e.g. how the CLI built its data). */
-  readonly extra: Readonly<Record<string, unknown>>;
-}
+/** Rebuilds a token mixer from the `kind` and `options` a checkpoint stores. */
+export type MixerResolver = (kind: string, options: Readonly<Record<string, unknown>>) => TokenMixer;
 
 /** What to save. */
 export interface SaveCheckpointOptions {
-  /** Preset name, if any. */
-  readonly preset?: string | null;
   /** The task spec. */
   readonly taskSpec: TaskSpec;
   /** The resolved config. */
@@ -65,19 +57,8 @@ export interface SaveCheckpointOptions {
   readonly session: TrainSession;
   /** Seed of the run. */
   readonly seed: number;
-  /** Free-form JSON stored in `meta.json` (default `{}`). */
-  readonly extra?: Readonly<Record<string, unknown>>;
-}
-
-async function values(
-  vars: readonly tf.Variable[],
-  names: readonly string[],
-  prefix: string,
-  out: Record<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>,
-): Promise<void> {
-  for (let i = 0; i < vars.length; i++) {
-    out[`${prefix}${names[i]}`] = { shape: vars[i]!.shape, data: (await vars[i]!.data()) as Float32Array };
-  }
+  /** How the run was set up (default null). */
+  readonly recipe?: RunRecipe | null;
 }
 
 /**
@@ -93,60 +74,33 @@ async function values(
  * using model = createTrm(spec, config);
  * using session = new TrainSession(model, { totalSteps: 1 });
  * const dir = await saveCheckpoint(`${await Deno.makeTempDir()}/ckpt`, { taskSpec: spec, config, session, seed: 0 });
- * const loaded = await loadCheckpoint(dir, () => mlpMixer());
- * if (loaded.meta.step !== 0) throw new Error("step");
- * loaded.model.dispose();
+ * using loaded = await loadCheckpoint(dir); // the registry rebuilds the built-in mixer
+ * if (loaded.meta.step !== 0 || loaded.meta.formatVersion !== 2) throw new Error("meta");
  * ```
  */
 export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<string> {
-  const { session, config } = options, model = session.model;
+  const { session } = options;
   const path = dir.replace(/\/+$/, "");
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(tmp, { recursive: true });
   try {
-    const names = model.variables.map((v) => paramName(v.name));
-    const tensors: Record<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }> = {};
-    const ema = session.ema;
-    await values(ema ? ema.shadows : model.variables, names, "model/", tensors);
-    await values(
-      [model.init.y as tf.Variable, model.init.z as tf.Variable],
-      ["y_init", "z_init"],
-      "model/",
-      tensors,
-    );
-    if (ema) await values(model.variables, names, "live/", tensors);
-    await values(session.optimizer.moments.m, names, "adam/m/", tensors);
-    await values(session.optimizer.moments.v, names, "adam/v/", tensors);
-    tensors["puzzle_emb"] = {
-      shape: [session.puzzles.rows, session.puzzles.dim],
-      data: session.puzzles.weights,
-    };
-    const snap = await session.snapshot();
-    const B = snap.slotSteps.length;
-    tensors["train/slot_steps"] = { shape: [B], data: snap.slotSteps };
-    tensors["train/halted"] = { shape: [B], data: snap.halted };
-    tensors["train/inputs"] = { shape: [B, snap.inputs.length / B], data: snap.inputs };
-    tensors["train/labels"] = { shape: [B, snap.labels.length / B], data: snap.labels };
-    tensors["train/puzzle_ids"] = { shape: [B], data: snap.puzzleIds };
-    if (snap.carry) {
-      tensors["train/carry_y"] = { shape: [snap.carry.y.length], data: snap.carry.y };
-      tensors["train/carry_z"] = { shape: [snap.carry.z.length], data: snap.carry.z };
-    }
+    const state = await sessionState(session);
+    const tensors = await toFileTensors(session.model, state, session.ema !== null);
     await writeFileAtomic(
       `${tmp}/tensors.safetensors`,
       encodeSafetensors(tensors, { format: "recursive-trm" }),
     );
     const meta: CheckpointMeta = {
-      format: "recursive-trm-checkpoint/1",
+      format: FORMAT_TAG,
+      formatVersion: FORMAT_VERSION,
       version: VERSION,
-      preset: options.preset ?? null,
       taskSpec: options.taskSpec,
-      config: configToJson(config),
+      config: configToJson(options.config),
       seed: options.seed,
       step: session.stepCount,
-      rng: snap.rng,
-      ema: ema !== null,
-      extra: options.extra ?? {},
+      ema: session.ema !== null,
+      recipe: options.recipe ?? null,
+      state: state.json as CheckpointMeta["state"],
     };
     await writeJsonAtomic(`${tmp}/meta.json`, meta);
     // Swap the finished directory in: a crash leaves the old checkpoint or the new one, never half of one.
@@ -161,28 +115,93 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   return path;
 }
 
-/** A loaded checkpoint: a model holding the saved (EMA) weights, the puzzle table and the metadata. */
-export interface LoadedCheckpoint {
-  /** Metadata. */
-  readonly meta: CheckpointMeta;
-  /** The resolved config (mixer rebuilt by the caller's factory). */
-  readonly config: TrmConfig;
-  /** A new model with the `model/*` weights (caller disposes). */
-  readonly model: Trm;
-  /** The puzzle-embedding table. */
-  readonly puzzles: PuzzleEmbedding;
-  /** Every stored tensor, for resuming (`live/*`, `adam/*`). */
-  readonly tensors: Map<string, StoredTensor>;
+/**
+ * The file's tensors from the session's state: the evaluation weights (`ema/*`, else `live/*`) become
+ * `model/*` beside the model's buffers, so a reader that only evaluates needs nothing else.
+ */
+async function toFileTensors(
+  model: Trm,
+  state: OwnerState,
+  ema: boolean,
+): Promise<Record<string, StateTensor>> {
+  const out: Record<string, StateTensor> = {}, evalPrefix = ema ? "ema/" : "live/";
+  for (const [name, t] of Object.entries(state.tensors)) {
+    if (name.startsWith(evalPrefix)) out[`model/${name.slice(evalPrefix.length)}`] = t;
+    else if (!name.startsWith("ema/")) out[name] = t;
+  }
+  for (const [name, v] of namedVariables(model)) {
+    if (!v.trainable) out[`model/${name}`] = await readVariable(v);
+  }
+  return out;
+}
+
+/** The inverse of {@linkcode toFileTensors} for the training state: `model/*` back to `ema/*` or `live/*`. */
+function sessionPart(file: OwnerState, model: Trm, ema: boolean): OwnerState {
+  const trainable = new Set(model.variables.map((v) => paramName(v.name)));
+  const tensors: Record<string, StateTensor> = {};
+  for (const [name, t] of Object.entries(file.tensors)) {
+    if (!name.startsWith("model/")) tensors[name] = t;
+    else if (trainable.has(name.slice(6))) tensors[`${ema ? "ema" : "live"}/${name.slice(6)}`] = t;
+  }
+  return { tensors, json: file.json };
 }
 
 /**
- * Loads a checkpoint directory. `mixer(kind, options)` rebuilds the token-mixer plugin (the core never
- * imports plugins). Throws a clear error when a file is missing, malformed or does not fit the config.
+ * The stored tensors as an owner state, with format 1 migrated: its puzzle table was `puzzle_emb`, and it
+ * kept one step count for all variables and no JSON for the owners.
  */
-export async function loadCheckpoint(
-  dir: string,
-  mixer: (kind: string, options: Readonly<Record<string, unknown>>) => TokenMixer,
-): Promise<LoadedCheckpoint> {
+function fileState(stored: Map<string, StoredTensor>, meta: CheckpointMeta, file: string): OwnerState {
+  const tensors: Record<string, StateTensor> = {};
+  for (const [name, t] of stored) {
+    const d = t.data;
+    if (!(d instanceof Float32Array || d instanceof Int32Array || d instanceof Uint8Array)) {
+      throw new CheckpointError(`${file}: tensor "${name}": expected F32, I32 or U8 values, got ${t.dtype}`);
+    }
+    tensors[meta.formatVersion === 1 && name === "puzzle_emb" ? "puzzle_emb/weights" : name] = {
+      shape: [...t.shape],
+      data: d,
+    };
+  }
+  if (meta.formatVersion !== 1) return { tensors, json: meta.state };
+  const steps: Record<string, number> = {};
+  for (const name of Object.keys(tensors)) if (name.startsWith("adam/m/")) steps[name.slice(7)] = meta.step;
+  const table = tensors["puzzle_emb/weights"];
+  return {
+    tensors,
+    json: {
+      ...meta.state,
+      live: {},
+      adam: { steps },
+      puzzle_emb: table ? { rows: table.shape[0], dim: table.shape[1] } : {},
+      train: { ...meta.state.train, step: meta.step },
+    },
+  };
+}
+
+/** A loaded checkpoint: a model holding the saved (EMA) weights, the puzzle table and the metadata. */
+export interface LoadedCheckpoint extends Disposable {
+  /** Metadata (format 1 files migrated to format 2's fields). */
+  readonly meta: CheckpointMeta;
+  /** The resolved config (mixer rebuilt from the registry or the caller's resolver). */
+  readonly config: TrmConfig;
+  /** A new model with the `model/*` weights, owned by this checkpoint: `dispose()` releases it. */
+  readonly model: Trm;
+  /** The puzzle-embedding table. */
+  readonly puzzles: PuzzleEmbedding;
+  /** The training state in memory (`live/`, `ema/`, `adam/`, `puzzle_emb/`, `train/`), for resuming. */
+  readonly state: OwnerState;
+  /** Names the checkpoint in errors (its directory or URL). */
+  readonly source: string;
+  /** Releases the model's tensors (idempotent; disposing `model` directly instead is fine too). */
+  dispose(): void;
+}
+
+/**
+ * Loads a checkpoint directory. The mixer is rebuilt by `mixer` when given, else from the plugin registry
+ * (`@recursive/trm/plugins`; built-ins and whatever `registerMixer` added). Throws a one-line
+ * {@linkcode CheckpointError} when a file is missing, malformed or does not fit the config.
+ */
+export async function loadCheckpoint(dir: string, mixer?: MixerResolver): Promise<LoadedCheckpoint> {
   let meta: unknown;
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
@@ -196,113 +215,109 @@ export async function loadCheckpoint(
   } catch (e) {
     throw new CheckpointError(`${file}: not readable (${(e as Error).message})`);
   }
-  return decodeCheckpoint(meta, bytes, mixer, dir);
+  return decodeCheckpoint(meta, bytes, dir, mixer);
 }
 
 /**
  * Builds a model from a checkpoint's two halves already in memory: the parsed `meta.json` and the bytes of
  * `tensors.safetensors`. This is what {@linkcode loadCheckpoint} does after reading the files, and what a
- * browser does after `fetch`ing them (no file system needed). `label` names the source in errors.
+ * browser does after `fetch`ing them (no file system needed). `label` names the source in errors; `mixer`
+ * overrides the plugin registry.
  *
  * @example
  * ```ts
  * import { decodeCheckpoint, initBackend } from "@recursive/trm";
- * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
  * await initBackend("cpu");
  * try {
- *   decodeCheckpoint({ format: "something-else" }, new Uint8Array(), () => mlpMixer(), "demo");
+ *   decodeCheckpoint({ format: "something-else" }, new Uint8Array(), "demo");
  *   throw new Error("accepted a bad checkpoint");
  * } catch (e) {
- *   if (!(e as Error).message.startsWith("demo/meta.json: unknown format")) throw e;
+ *   if (!(e as Error).message.startsWith("demo/meta.json: format: expected")) throw e;
  * }
  * ```
  */
 export function decodeCheckpoint(
   metaJson: unknown,
   bytes: Uint8Array,
-  mixer: (kind: string, options: Readonly<Record<string, unknown>>) => TokenMixer,
   label = "checkpoint",
+  mixer: MixerResolver = mixerFromJson,
 ): LoadedCheckpoint {
-  const meta = metaJson as CheckpointMeta;
-  if (meta === null || typeof meta !== "object" || meta.format !== "recursive-trm-checkpoint/1") {
-    throw new CheckpointError(`${label}/meta.json: unknown format ${JSON.stringify(meta?.format)}`);
-  }
-  const raw = meta.config as unknown as TrmConfig & {
+  const meta = validateMeta(metaJson, `${label}/meta.json`);
+  const raw = meta.config as {
     mixer: { kind: string; options: Record<string, unknown> };
+    scheme?: { kind: string; options: Record<string, unknown> };
   };
-  const config = resolveConfig({ ...raw, mixer: mixer(raw.mixer.kind, raw.mixer.options) });
+  let config: TrmConfig;
+  try {
+    config = resolveConfig({
+      ...(meta.config as object),
+      mixer: mixer(raw.mixer.kind, raw.mixer.options),
+      // Format 1 predates schemes: its models are TRM, the default.
+      ...(raw.scheme ? { scheme: schemeFromJson(raw.scheme.kind, raw.scheme.options) } : {}),
+    } as TrmConfigInput);
+  } catch (e) {
+    const field = e instanceof UnknownPluginError ? `config.${e.slot}.kind: ` : "";
+    throw new CheckpointError(`${label}/meta.json: ${field}${(e as Error).message}`);
+  }
   const file = `${label}/tensors.safetensors`;
-  const { tensors } = decodeSafetensors(bytes, file);
+  const stored = fileState(decodeSafetensors(bytes, file).tensors, meta, file);
   const model = createTrm(meta.taskSpec, config);
   try {
-    for (const [name, v] of namedVariables(model)) {
-      const t = tensors.get(`model/${name}`);
-      if (!t) throw new CheckpointError(`${file}: missing tensor "model/${name}" required by the config`);
-      if (t.shape.join() !== v.shape.join()) {
-        throw new CheckpointError(
-          `${file}: tensor "model/${name}" has shape [${t.shape}], the config needs [${v.shape}]`,
-        );
-      }
-      v.assign(tf.tensor(t.data as Float32Array, v.shape));
-    }
+    const named = namedVariables(model);
+    const found = inFile(
+      file,
+      () =>
+        expectTensors(
+          "model",
+          splitState(stored, "model"),
+          new Map([...named].map(([n, v]) => [n, v.shape])),
+        ),
+    );
+    for (const [name, v] of named) assignValues(v, found.get(name)!.data);
+    const puzzles = new PuzzleEmbedding(meta.taskSpec.numPuzzleIds, config.model.hidden);
+    const table = splitState(stored, "puzzle_emb");
+    if (Object.keys(table.tensors).length > 0) inFile(file, () => puzzles.load(table));
+    let disposed = false;
+    return {
+      meta,
+      config,
+      model,
+      puzzles,
+      state: sessionPart(stored, model, meta.ema),
+      source: label,
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        if (!model.variables[0]?.isDisposed) model.dispose();
+      },
+      [Symbol.dispose]() {
+        this.dispose();
+      },
+    };
   } catch (e) {
     model.dispose();
     throw e;
   }
-  const table = tensors.get("puzzle_emb");
-  const puzzles = new PuzzleEmbedding(meta.taskSpec.numPuzzleIds, config.model.hidden);
-  if (table) {
-    if (table.data.length !== puzzles.weights.length) {
-      model.dispose();
-      throw new CheckpointError(
-        `${file}: puzzle_emb has ${table.data.length} values, expected ${puzzles.weights.length}`,
-      );
+}
+
+/** Runs `fn`, turning an owner's `StateError` into a {@linkcode CheckpointError} naming `where`. */
+function inFile<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StateError || e instanceof RangeError) {
+      throw new CheckpointError(`${where}: ${e.message}`);
     }
-    puzzles.weights.set(table.data as Float32Array);
+    throw e;
   }
-  return { meta, config, model, puzzles, tensors };
 }
 
 /**
  * Puts a training run back exactly where a checkpoint left it: live weights, EMA shadows, AdamATan2
- * moments and step, the puzzle table (already in `loaded.puzzles`), every slot's example, step count and
- * carry, and the RNG. `session` must have been created on `loaded.model` with `loaded.puzzles`.
+ * moments and per-variable steps, the puzzle table, every slot's example, step count and carry, and the
+ * RNG. `session` must have been created on `loaded.model` (its puzzle table is overwritten with the
+ * saved one). On error (one line naming the checkpoint) the session is partly restored: discard it.
  */
 export function restoreSession(loaded: LoadedCheckpoint, session: TrainSession): void {
-  const t = loaded.tensors, file = "tensors.safetensors";
-  const get = (name: string): StoredTensor => {
-    const v = t.get(name);
-    if (!v) throw new CheckpointError(`${file}: missing "${name}", needed to resume`);
-    return v;
-  };
-  const model = session.model;
-  const names = model.variables.map((v) => paramName(v.name));
-  const assign = (vars: readonly tf.Variable[], prefix: string) =>
-    vars.forEach((v, i) => {
-      const stored = get(`${prefix}${names[i]}`);
-      if (stored.data.length !== v.size) {
-        throw new CheckpointError(
-          `${file}: "${prefix}${names[i]}" has ${stored.data.length} values, expected ${v.size}`,
-        );
-      }
-      v.assign(tf.tensor(stored.data as Float32Array, v.shape));
-    });
-  if (loaded.meta.ema) {
-    assign(model.variables, "live/");
-    if (session.ema) assign(session.ema.shadows, "model/");
-  }
-  assign(session.optimizer.moments.m, "adam/m/");
-  assign(session.optimizer.moments.v, "adam/v/");
-  const carryY = t.get("train/carry_y"), carryZ = t.get("train/carry_z");
-  const snap: SessionSnapshot = {
-    stepCount: loaded.meta.step,
-    rng: loaded.meta.rng,
-    slotSteps: get("train/slot_steps").data as Int32Array,
-    halted: get("train/halted").data as Uint8Array,
-    inputs: get("train/inputs").data as Int32Array,
-    labels: get("train/labels").data as Int32Array,
-    puzzleIds: get("train/puzzle_ids").data as Int32Array,
-    carry: carryY && carryZ ? { y: carryY.data as Float32Array, z: carryZ.data as Float32Array } : null,
-  };
-  session.restore(snap);
+  inFile(`${loaded.source}: cannot resume`, () => loadSessionState(session, loaded.state));
 }

@@ -17,7 +17,6 @@ import {
   TrainSession,
 } from "../core/mod.ts";
 import { loadCheckpoint } from "../io/mod.ts";
-import { mixerFromJson } from "../cli/flags.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { generateSudoku } from "../tasks/sudoku/generator.ts";
@@ -49,7 +48,7 @@ async function solveInDeno(
   dir: string,
   input: Int32Array,
 ): Promise<{ text: string; steps: number; frames: number[][] }> {
-  const ckpt = await loadCheckpoint(dir, mixerFromJson);
+  const ckpt = await loadCheckpoint(dir);
   using _ = ckpt.model;
   const ex = { input, label: input.slice(), puzzleId: 0 };
   const spec = ckpt.meta.taskSpec, frames: number[][] = [];

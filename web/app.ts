@@ -14,7 +14,6 @@ import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRng, evaluate, type Example, initBackend } from "../core/mod.ts";
 import { decodeCheckpoint, type LoadedCheckpoint } from "../io/mod.ts";
 import type { BackendName } from "../core/backend.ts";
-import { mixerFromJson } from "../cli/flags.ts";
 import { generateSudoku } from "../tasks/sudoku/generator.ts";
 import { generateMaze } from "../tasks/maze/generator.ts";
 import { encodeArcGrid } from "../tasks/arc/tokenizer.ts";
@@ -81,7 +80,7 @@ async function fetchOk(url: string): Promise<Response> {
 async function loadModel(base: string): Promise<LoadedCheckpoint> {
   const meta = await (await fetchOk(`${base}meta.json`)).json();
   const bytes = new Uint8Array(await (await fetchOk(`${base}tensors.safetensors`)).arrayBuffer());
-  return decodeCheckpoint(meta, bytes, mixerFromJson, base.replace(/\/$/, ""));
+  return decodeCheckpoint(meta, bytes, base.replace(/\/$/, ""));
 }
 
 /** A fresh example puzzle of the checkpoint's shape, as text. */
@@ -165,7 +164,7 @@ async function main(): Promise<void> {
   const ckpt = await loadModel(params.get("checkpoint") ?? "/checkpoint/");
   const spec = ckpt.meta.taskSpec;
   $("info").textContent =
-    `${spec.name} model (${ckpt.meta.preset ?? "custom"}), ${ckpt.meta.step} training ` +
+    `${spec.name} model (${ckpt.meta.recipe?.preset ?? "custom"}), ${ckpt.meta.step} training ` +
     `steps, backend ${backend}`;
   if (spec.name === "arc") {
     const ids: string[] = await (await fetchOk("/arc/index.json")).json();
