@@ -150,21 +150,18 @@ async function convert(input: string, out: string, flags: Record<string, unknown
   const report: Record<string, unknown> = { in: input, out, to };
   if (ours) {
     if (to === "ours") throw new UsageError("IN is already our checkpoint; --to torch or safetensors");
-    const loaded = await loadCheckpoint(input, officialMixer);
-    try {
-      const state = await exportReferenceState(loaded.model, loaded.puzzles);
-      if (to === "torch") {
-        const prefix = (flags.prefix as string | undefined) ?? "_orig_mod.model.";
-        const initDtype = flags["init-dtype"] === "bf16" ? "BF16" : "F32";
-        await writeFileAtomic(
-          out,
-          await exportTorchCheckpoint(loaded.model, loaded.puzzles, { prefix, initDtype }),
-        );
-      } else await writeReference(state, to, out, flags);
-      Object.assign(report, { from: "ours", tensors: state.size, config: inferConfig(state) });
-    } finally {
-      disposeLoaded(loaded);
-    }
+    using loaded = await loadCheckpoint(input, officialMixer);
+    const state = await exportReferenceState(loaded.model, loaded.puzzles);
+    const inferred = inferConfig(state); // refuses what the official TRM cannot load, before writing
+    if (to === "torch") {
+      const prefix = (flags.prefix as string | undefined) ?? "_orig_mod.model.";
+      const initDtype = flags["init-dtype"] === "bf16" ? "BF16" : "F32";
+      await writeFileAtomic(
+        out,
+        await exportTorchCheckpoint(loaded.model, loaded.puzzles, { prefix, initDtype }),
+      );
+    } else await writeReference(state, to, out, flags);
+    Object.assign(report, { from: "ours", tensors: state.size, config: inferred });
   } else {
     const { format, tensors } = decodeReferenceFile(await Deno.readFile(input), input);
     const inferred = inferConfig(tensors);
@@ -190,11 +187,4 @@ async function convert(input: string, out: string, flags: Record<string, unknown
   // deno-lint-ignore no-console
   console.log(JSON.stringify(report));
   return 0;
-}
-
-/** Releases a loaded checkpoint (its model, and anything else it owns when it is disposable). */
-function disposeLoaded(loaded: { readonly model: { dispose(): void } }): void {
-  const d = (loaded as Partial<Disposable>)[Symbol.dispose];
-  if (d) d.call(loaded);
-  else loaded.model.dispose();
 }

@@ -76,20 +76,13 @@ for (const mixer of [mlpMixer(), attention({ heads: 2 })]) {
     );
     assertEquals(back.code, 0, back.stderr);
     assertEquals(report(back.stdout).assumed.puzzleEmbLen, 2);
-    const loaded = await loadCheckpoint(
-      `${dir}/b`,
-      (_kind, options) => mixer.kind === "attention" ? attention(options) : mlpMixer(options),
-    );
-    try {
-      assertEquals(loaded.meta.taskSpec, { ...spec, name: "reference" });
-      assertEquals([loaded.config.recursion.n, loaded.config.recursion.T], [2, 2]);
-      for (const [name, v] of namedVariables(model)) {
-        assertEquals(bits(await namedVariables(loaded.model).get(name)!.data()), bits(await v.data()), name);
-      }
-      assertEquals(bits(loaded.puzzles.weights), bits(puzzles.weights));
-    } finally {
-      loaded.model.dispose();
+    using loaded = await loadCheckpoint(`${dir}/b`);
+    assertEquals(loaded.meta.taskSpec, { ...spec, name: "reference" });
+    assertEquals([loaded.config.recursion.n, loaded.config.recursion.T], [2, 2]);
+    for (const [name, v] of namedVariables(model)) {
+      assertEquals(bits(await namedVariables(loaded.model).get(name)!.data()), bits(await v.data()), name);
     }
+    assertEquals(bits(loaded.puzzles.weights), bits(puzzles.weights));
 
     const st = await runCli("convert", `${dir}/a`, `${dir}/a.safetensors`);
     assertEquals(st.code, 0, st.stderr);
