@@ -15,6 +15,8 @@ import { maxTensorBytes } from "./backend.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import { resetState, type State, supervisionForward, supervisionStep } from "./recursion.ts";
 import { haltMargin } from "./scheme.ts";
+import { loadSessionState, sessionState } from "./session_state.ts";
+import type { OwnerState } from "./state.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
 import { learningRate } from "./schedule.ts";
 import { shouldHalt } from "./halting.ts";
@@ -376,6 +378,22 @@ export class TrainSession implements Disposable {
       puzzleIds,
       carry,
     };
+  }
+
+  /**
+   * Everything this session needs to continue exactly, as named tensors plus JSON: the live weights, the
+   * optimizer's, EMA's and puzzle table's own `state()`, and the session's slots, carry and RNG.
+   */
+  state(): Promise<OwnerState> {
+    return sessionState(this);
+  }
+
+  /**
+   * Restores a {@linkcode TrainSession.state} of a session with the same config; throws a one-line
+   * `StateError` naming the part that does not fit (discard the session then: parts load in turn).
+   */
+  load(state: OwnerState): void {
+    loadSessionState(this, state);
   }
 
   /** Restores a {@linkcode TrainSession.snapshot} (weights, moments and EMA are restored separately). */

@@ -37,7 +37,6 @@ import {
   type RunRecipe,
   validateMeta,
 } from "./checkpoint_meta.ts";
-import { loadSessionState, sessionState } from "./session_state.ts";
 
 export * from "./checkpoint_meta.ts";
 
@@ -84,7 +83,7 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(tmp, { recursive: true });
   try {
-    const state = await sessionState(session);
+    const state = await session.state();
     const tensors = await toFileTensors(session.model, state, session.ema !== null);
     await writeFileAtomic(
       `${tmp}/tensors.safetensors`,
@@ -319,5 +318,5 @@ function inFile<T>(where: string, fn: () => T): T {
  * saved one). On error (one line naming the checkpoint) the session is partly restored: discard it.
  */
 export function restoreSession(loaded: LoadedCheckpoint, session: TrainSession): void {
-  inFile(`${loaded.source}: cannot resume`, () => loadSessionState(session, loaded.state));
+  inFile(`${loaded.source}: cannot resume`, () => session.load(loaded.state));
 }

@@ -19,7 +19,6 @@ import {
   saveCheckpoint,
 } from "./checkpoint.ts";
 import { decodeSafetensors } from "./safetensors.ts";
-import { sessionState } from "./session_state.ts";
 import { testBackend } from "../tests/_helpers.ts";
 
 await testBackend();
@@ -73,7 +72,7 @@ Deno.test("save, load, restore: the resumed session's state equals the saved one
   }
   using resumed = new TrainSession(loaded.model, { totalSteps: 4, seed: 99 });
   restoreSession(loaded, resumed);
-  assertEquals(await sessionState(resumed), await sessionState(session));
+  assertEquals(await resumed.state(), await session.state());
   assertEquals(resumed.optimizer.steps, session.optimizer.steps);
   // And the two sessions continue identically.
   const [a, b] = [await session.step([ex(0), ex(1)]), await resumed.step([ex(0), ex(1)])];

@@ -2,13 +2,13 @@
  * A training session's state as one {@linkcode OwnerState}, built from its owners' `state()` (optimizer,
  * EMA, puzzle table) plus the live weights and the session's own snapshot (slots, carry, RNG).
  *
- * Interim: this belongs on `TrainSession` itself (`state()` / `load()`); once it is there, the checkpoint
- * calls those instead and this file goes. Parts: `live/<name>`, `ema/<name>` (with EMA), `adam/...`,
+ * `TrainSession.state()` / `load()` are these two functions; `io/checkpoint.ts` only writes and reads the
+ * result. Parts: `live/<name>`, `ema/<name>` (with EMA), `adam/...`,
  * `puzzle_emb/weights`, `train/...` (JSON `train: { step, rng }`).
  *
  * @module
  */
-import { paramName } from "../core/params.ts";
+import { paramName } from "./params.ts";
 import {
   assignValues,
   combineStates,
@@ -18,8 +18,8 @@ import {
   splitState,
   StateError,
   type StateTensor,
-} from "../core/state.ts";
-import type { SessionSnapshot, TrainSession } from "../core/train_session.ts";
+} from "./state.ts";
+import type { SessionSnapshot, TrainSession } from "./train_session.ts";
 
 /** Everything `session` needs to continue exactly, as one owner state. */
 export async function sessionState(session: TrainSession): Promise<OwnerState> {
