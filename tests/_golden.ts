@@ -17,29 +17,34 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   actLoss,
-  type Carry,
   createTrm,
-  deepRecursion,
   type Example,
   PuzzleEmbedding,
   readTensors,
-  resetCarry,
+  type RecursionScheme,
+  resetState,
   resolveConfig,
   RMS_NORM_EPS,
   type State,
+  supervisionForward,
   type TaskSpec,
   type Trm,
+  trm,
   type TrmConfig,
 } from "../core/mod.ts";
-import { importReferenceState, readSafetensorsFile, type StoredTensor } from "../io/mod.ts";
+import { importReferenceState, readSafetensorsFile, referenceName, type StoredTensor } from "../io/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
+import { hrm, singleZ } from "../plugins/schemes/mod.ts";
 import { sharedPath } from "./_shared.ts";
 
 export * from "./_golden_compare.ts";
 
-/** The golden variants this harness can rebuild (TRM with the MLP-mixer, TRM with attention + RoPE). */
-export type GoldenVariant = "mlp" | "att";
+/**
+ * The golden variants this harness can rebuild: TRM with the MLP-mixer, TRM with attention + RoPE, HRM
+ * (`hrm.py`) and TRM single-z (`trm_singlez.py`), both with attention + RoPE.
+ */
+export type GoldenVariant = "mlp" | "att" | "hrm" | "singlez";
 
 /** Tensors of one safetensors file, by name. */
 export type GoldenTensors = ReadonlyMap<string, StoredTensor>;
@@ -95,12 +100,21 @@ function field<T>(obj: Json, path: string): T {
   return v as T;
 }
 
+/** The official model class behind an `arch.name` ("module@Class"), as a scheme of ours. */
+const OFFICIAL_SCHEMES: Readonly<Record<string, string>> = {
+  "recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1": "trm",
+  "recursive_reasoning.hrm@HierarchicalReasoningModel_ACTV1": "hrm",
+  "recursive_reasoning.trm_singlez@TinyRecursiveReasoningModel_ACTV1": "singlez",
+};
+
 /**
- * Our spec and config for `variant` from the official `config.json`: arch (hidden_size, num_heads,
- * expansion, H_cycles = T, L_cycles = n, L_layers, puzzle_emb_len, halt_max_steps, exploration,
- * mlp_t / pos_encodings / rope_theta -> the mixer, loss_type) and train (lr, warmup, lr_min_ratio,
- * weight decays, betas, puzzle-table lr, no EMA) and data (vocab, length, ids, batch size). Throws
- * naming the field when the official config uses something this model cannot express.
+ * Our spec and config for `variant` from the official `config.json`: arch (name -> the scheme: trm.py ->
+ * `trm()`, hrm.py -> `hrm({ hLayers: H_layers, lLayers: L_layers })`, trm_singlez.py -> `singleZ()`;
+ * hidden_size, num_heads, expansion, H_cycles = T, L_cycles = n, L_layers, puzzle_emb_len (hrm.py has no
+ * such flag: it derives ceil(puzzle_emb_ndim / hidden_size)), halt_max_steps, exploration, mlp_t /
+ * pos_encodings / rope_theta -> the mixer, loss_type) and train (lr, warmup, lr_min_ratio, weight decays,
+ * betas, puzzle-table lr, no EMA) and data (vocab, length, ids, batch size). Throws naming the field
+ * when the official config uses something this model cannot express.
  */
 export function goldenTrmConfig(
   config: Json,
@@ -108,12 +122,33 @@ export function goldenTrmConfig(
 ): { spec: TaskSpec; trmConfig: TrmConfig } {
   const a = field<Json>(config, `arch.${variant}`), t = field<Json>(config, "train");
   const need = (ok: boolean, what: string) => {
-    if (!ok) throw new Error(`golden config.json arch.${variant}: ${what} is not what our TRM computes`);
+    if (!ok) throw new Error(`golden config.json arch.${variant}: ${what} is not what our model computes`);
   };
-  need(String(a.name).endsWith("trm@TinyRecursiveReasoningModel_ACTV1"), `name ${a.name}`);
-  need(a.H_layers === 0, "H_layers != 0");
-  need(a.no_ACT_continue === true, "no_ACT_continue false");
-  need(a.puzzle_emb_ndim === a.hidden_size, "puzzle_emb_ndim != hidden_size");
+  const kind = OFFICIAL_SCHEMES[String(a.name)];
+  need(kind !== undefined, `name ${a.name}`);
+  const hidden = field<number>(a, "hidden_size"), ndim = field<number>(a, "puzzle_emb_ndim");
+  need(ndim === hidden, "puzzle_emb_ndim != hidden_size"); // our table rows are D wide
+  let scheme: RecursionScheme, puzzleEmbLen: number;
+  if (kind === "hrm") {
+    // hrm.py always learns q_continue (no no_ACT_continue flag) and has no puzzle_emb_len flag.
+    need(a.no_ACT_continue === undefined, "no_ACT_continue (hrm.py has no such flag)");
+    need(a.puzzle_emb_len === undefined, "puzzle_emb_len (hrm.py derives it)");
+    scheme = hrm({ hLayers: field(a, "H_layers"), lLayers: field(a, "L_layers") });
+    puzzleEmbLen = Math.ceil(ndim / hidden);
+  } else {
+    // trm.py and trm_singlez.py have no H network; no_ACT_continue: q_halt halting only.
+    need(a.H_layers === 0, "H_layers != 0");
+    need(a.no_ACT_continue === true, "no_ACT_continue false");
+    scheme = kind === "singlez" ? singleZ() : trm();
+    puzzleEmbLen = field(a, "puzzle_emb_len");
+  }
+  const derived = (config.variants as Json | undefined)?.[variant] as Json | undefined;
+  if (derived?.puzzle_emb_len !== undefined) {
+    need(
+      derived.puzzle_emb_len === puzzleEmbLen,
+      `puzzle_emb_len ${puzzleEmbLen} (variants: ${derived.puzzle_emb_len})`,
+    );
+  }
   need(a.rms_norm_eps === RMS_NORM_EPS, `rms_norm_eps ${a.rms_norm_eps}`);
   need(a.loss_type === "stablemax_cross_entropy", `loss_type ${a.loss_type}`);
   need(a.forward_dtype === "float32", `forward_dtype ${a.forward_dtype}`);
@@ -135,12 +170,8 @@ export function goldenTrmConfig(
   };
   const trmConfig = resolveConfig({
     mixer,
-    model: {
-      hidden: field(a, "hidden_size"),
-      expansion: field(a, "expansion"),
-      layers: field(a, "L_layers"),
-      puzzleEmbLen: field(a, "puzzle_emb_len"),
-    },
+    scheme,
+    model: { hidden, expansion: field(a, "expansion"), layers: field(a, "L_layers"), puzzleEmbLen },
     recursion: { n: field(a, "L_cycles"), T: field(a, "H_cycles") },
     supervision: { maxSteps: field(a, "halt_max_steps"), explorationProb: field(a, "halt_exploration_prob") },
     optim: {
@@ -231,6 +262,18 @@ export function goldenModel(golden: Pick<Golden, "spec" | "trmConfig">, tensors:
   return { model, puzzles, [Symbol.dispose]: () => model.dispose() };
 }
 
+/**
+ * The official carry name (`z_H` / `z_L`) of one of our scheme states: the one whose init buffer the
+ * interop maps it to (TRM's y and HRM's zH start from `H_init`, TRM's z, HRM's zL and single-z's z from
+ * `L_init`), so the carry comparison follows the same mapping as the weights.
+ */
+export function officialCarryName(state: string): string {
+  const init = referenceName(`${state}_init`).name;
+  const m = /^inner\.([HL])_init$/.exec(init);
+  if (!m) throw new RangeError(`golden: state "${state}" maps to "${init}", not to H_init / L_init`);
+  return `z_${m[1]}`;
+}
+
 /** Our outputs of one eval supervision step, in the golden files' terms. */
 export interface GoldenStep {
   /** [B, L, V] answer logits. */
@@ -239,10 +282,11 @@ export interface GoldenStep {
   readonly qHalt: Float32Array;
   /** [B] q_continue logits. */
   readonly qContinue: Float32Array;
-  /** [B, L', D] the carry y after the step (the reference's z_H). */
-  readonly zH: Float32Array;
-  /** [B, L', D] the carry z after the step (the reference's z_L). */
-  readonly zL: Float32Array;
+  /**
+   * The carry after the step, [B, L', D] per state, by official name ({@linkcode officialCarryName}):
+   * TRM and HRM `z_H` and `z_L`, single-z `z_L`.
+   */
+  readonly carry: Readonly<Record<string, Float32Array>>;
   /** [B] 1 where the row is exactly right (ACTLossHead's seq_is_correct). */
   readonly exact: Float32Array;
   /** lm_loss, q_halt_loss and total (lm + 0.5 q_halt), summed over the batch as ACTLossHead. */
@@ -254,10 +298,11 @@ export interface GoldenStep {
 }
 
 /**
- * The reference's eval forward, with our public core: a fresh carry (`resetCarry` from the init vectors;
- * or `from`, with the rows where `halted[b]` is 1 restarted), then per supervision step T recursions
- * (`deepRecursion`) on the carry passed on, the heads and the ACT loss. Returns one
- * {@linkcode GoldenStep} per step. Leaves no tensors behind and does not dispose `from`.
+ * The reference's eval forward, with our public core, for any scheme: a fresh state (`resetState` from
+ * the init vectors; or `from`, with the rows where `halted[b]` is 1 restarted), then per supervision
+ * step the scheme's whole plan without gradient (`supervisionForward`) on the state passed on, the heads
+ * on the scheme's output state and the ACT loss. Returns one {@linkcode GoldenStep} per step. Leaves no
+ * tensors behind and does not dispose `from`.
  */
 export async function goldenForward(
   model: Trm,
@@ -267,31 +312,33 @@ export async function goldenForward(
   from: State | null = null,
   halted?: Uint8Array,
 ): Promise<GoldenStep[]> {
-  const B = batch.puzzleIds.length, L = model.spec.seqLen, c = model.config;
+  const B = batch.puzzleIds.length, L = model.spec.seqLen, c = model.config, scheme = c.scheme;
   const inputs = tf.tensor2d(batch.inputs, [B, L], "int32");
   const labels = tf.tensor2d(batch.labels, [B, L], "int32");
   const rows = tf.tensor2d(puzzles.gather(batch.puzzleIds), [B, c.model.hidden]);
   const all = halted ? tf.tensor1d(halted, "bool") : tf.ones([B], "bool") as tf.Tensor1D;
   const x = model.embed(inputs, rows);
-  let carry = resetCarry(model, from as Carry | null, all); // new tensors (where / broadcast), never `from` itself
+  let state = resetState(model, from, all); // new tensors (where / broadcast), never `from`'s
   const out: GoldenStep[] = [];
   try {
     for (let s = 1; s <= steps; s++) {
-      const next = deepRecursion(model, x, carry, c.recursion.T);
-      if (next.y !== carry.y) tf.dispose([carry.y, carry.z]);
-      carry = next;
-      const y = carry.y;
+      const next = supervisionForward(model, x, state);
+      const kept = new Set(Object.values(next));
+      for (const t of Object.values(state)) if (!kept.has(t)) t.dispose();
+      state = next;
+      const head = state[scheme.output];
+      if (!head) {
+        throw new RangeError(`golden: the scheme's output state "${scheme.output}" is not in the state`);
+      }
       const heads = tf.tidy(() => {
-        const h = model.heads(y);
+        const h = model.heads(head);
         const l = actLoss(h.logits, h.qHalt, labels, c.optim.loss);
         return [h.logits, h.qHalt, h.qContinue, l.stats.exact, l.lmLoss, l.qHaltLoss, l.total];
       });
       try {
-        const [logits, qHalt, qContinue, exact, lm, qh, total, zH, zL] = await readTensors([
-          ...heads,
-          carry.y,
-          carry.z,
-        ]);
+        const names = scheme.states;
+        const read = await readTensors([...heads, ...names.map((k) => state[k]!)]);
+        const [logits, qHalt, qContinue, exact, lm, qh, total] = read;
         out.push({
           logits: logits!.slice(),
           qHalt: qHalt!.slice(),
@@ -300,15 +347,16 @@ export async function goldenForward(
           lmLoss: lm![0]!,
           qHaltLoss: qh![0]!,
           totalLoss: total![0]!,
-          zH: zH!.slice(),
-          zL: zL!.slice(),
+          carry: Object.fromEntries(
+            names.map((k, i) => [officialCarryName(k), read[heads.length + i]!.slice()]),
+          ),
         });
       } finally {
         tf.dispose(heads);
       }
     }
   } finally {
-    tf.dispose([inputs, labels, rows, all, x, carry.y, carry.z]);
+    tf.dispose([inputs, labels, rows, all, x, ...Object.values(state)]);
   }
   return out;
 }

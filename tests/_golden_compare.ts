@@ -22,6 +22,11 @@ export const GOLDEN_TOLERANCE = {
   weights: { abs: 1e-6 },
   /** Exact flags, step counts, halted flags: equal. */
   flags: { abs: 0 },
+  /**
+   * HRM's target_q_continue = sigmoid(v) of a next-step q logit v (~0.007 here). Relative, because
+   * d log sigmoid(v) / dv = 1 - sigmoid(v) ~ 1: this is a 1e-5 tolerance on v itself.
+   */
+  qTargets: { rel: 1e-5 },
   /** Learning rates (double precision on both sides). */
   lr: { rel: 1e-12 },
 } as const satisfies Record<string, GoldenTolerance>;
@@ -151,8 +156,9 @@ export class GoldenReport {
 
 /**
  * Compares eval-forward steps with the files' `{prefix}s{s}/...` tensors and `{prefix}lm_loss` etc.
- * (index s-1) into groups `{phase} logits`, `{phase} q_halt`, ... The carry (z_H, z_L) is compared when
- * the files hold it (`forward*`; `post/` has none).
+ * (index s-1) into groups `{phase} logits`, `{phase} q_halt`, ... The carry (z_H and z_L for TRM and
+ * HRM, z_L for single-z) is compared when the files hold it (`forward*`; `post/` has none); a carry the
+ * files hold that our scheme has no state for, or the other way round, throws.
  */
 export function compareForward(
   report: GoldenReport,
@@ -168,20 +174,28 @@ export function compareForward(
     return t;
   };
   const T = GOLDEN_TOLERANCE;
-  const parts: [string, keyof GoldenStep, GoldenTolerance][] = [
-    ["logits", "logits", T.activations],
-    ["q_halt_logits", "qHalt", T.activations],
-    ["q_continue_logits", "qContinue", T.activations],
-    ["z_H", "zH", T.activations],
-    ["z_L", "zL", T.activations],
-    ["exact", "exact", T.flags],
+  const carry = (k: string) => (s: GoldenStep) => s.carry[k];
+  const parts: [string, (s: GoldenStep) => Float32Array | undefined, GoldenTolerance][] = [
+    ["logits", (s) => s.logits, T.activations],
+    ["q_halt_logits", (s) => s.qHalt, T.activations],
+    ["q_continue_logits", (s) => s.qContinue, T.activations],
+    ["z_H", carry("z_H"), T.activations],
+    ["z_L", carry("z_L"), T.activations],
+    ["exact", (s) => s.exact, T.flags],
   ];
   steps.forEach((step, i) => {
-    for (const [file, key, tol] of parts) {
+    const stored = (file: string) => f32.has(`${prefix}s${i + 1}/${file}`);
+    const filesCarry = ["z_H", "z_L"].filter(stored);
+    if (filesCarry.length > 0 && Object.keys(step.carry).sort().join() !== filesCarry.join()) {
+      throw new Error(
+        `golden ${prefix}s${i + 1}: the files carry ${filesCarry}, our scheme ${Object.keys(step.carry)}`,
+      );
+    }
+    for (const [file, pick, tol] of parts) {
       const name = `s${i + 1}/${file}`;
-      if (!f32.has(prefix + name) && (key === "zH" || key === "zL")) continue;
+      if (file.startsWith("z_") && !stored(file)) continue;
       const group = `${phase} ${file.replace("_logits", "")}`;
-      report.check(group, name, step[key] as Float32Array, get(f32, name, "f32"), get(f64, name, "f64"), tol);
+      report.check(group, name, pick(step)!, get(f32, name, "f32"), get(f64, name, "f64"), tol);
     }
   });
   const losses: [string, (s: GoldenStep) => number][] = [
