@@ -29,7 +29,7 @@ let enabled = true;
  *
  * @example
  * ```ts
- * import { setWebGpuFusion } from "@recursive/trm/core";
+ * import { setWebGpuFusion } from "@recursive/trm/kernels";
  * const before = setWebGpuFusion(false);
  * setWebGpuFusion(before);
  * if (before !== true) throw new Error("fusion is on by default");
@@ -69,7 +69,7 @@ let layout: RowLayout = "auto";
  *
  * @example
  * ```ts
- * import { setFusedRowLayout } from "@recursive/trm/core";
+ * import { setFusedRowLayout } from "@recursive/trm/kernels";
  * const before = setFusedRowLayout("workgroup");
  * if (setFusedRowLayout(before) !== "workgroup" || before !== "auto") throw new Error(before);
  * ```
@@ -234,7 +234,8 @@ function registerKernels(): void {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { fusedRmsNorm, initBackend } from "@recursive/trm/core";
+ * import { initBackend } from "@recursive/trm/core";
+ * import { fusedRmsNorm } from "@recursive/trm/kernels";
  * await initBackend("cpu");
  * const y = await fusedRmsNorm(tf.tensor2d([[1, 2, 3, 4]]), 1e-5).data();
  * if (Math.abs(y[0]! - 0.36515) > 1e-4) throw new Error(String(y));
@@ -260,7 +261,8 @@ export function fusedRmsNorm<T extends tf.Tensor>(x: T, eps: number): T {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { fusedSiluMul, initBackend } from "@recursive/trm/core";
+ * import { initBackend } from "@recursive/trm/core";
+ * import { fusedSiluMul } from "@recursive/trm/kernels";
  * await initBackend("cpu");
  * const y = await fusedSiluMul(tf.tensor1d([0, 1]), tf.tensor1d([5, 2])).data();
  * if (y[0] !== 0 || Math.abs(y[1]! - 2 / (1 + Math.exp(-1))) > 1e-6) throw new Error(String(y));
