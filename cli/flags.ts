@@ -9,6 +9,7 @@ import type { TokenMixer, TrmConfigInput } from "../core/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { convMixer } from "../plugins/conv_mixer/mod.ts";
+import { schemeFromJson, schemeKinds } from "../plugins/registry.ts";
 import * as presets from "../presets.ts";
 import type { Preset } from "../presets.ts";
 
@@ -20,6 +21,8 @@ export const PRESETS: Readonly<Record<string, () => Preset>> = {
   "maze-hard": presets.mazeHard,
   arc1: presets.arc1,
   arc2: presets.arc2,
+  "hrm-sudoku": presets.hrmSudoku,
+  "singlez-sudoku": presets.singlezSudoku,
 };
 
 /** Mixers by CLI name. */
@@ -53,6 +56,7 @@ export const TRAIN_STRING_FLAGS: readonly string[] = [
   ...Object.keys(NUMERIC),
   "preset",
   "mixer",
+  "scheme",
   "heads",
   "ema",
   "loss",
@@ -138,5 +142,15 @@ export function configFromFlags(preset: Preset, flags: Record<string, unknown>):
   } else if (heads !== undefined && mixer.kind === "attention") {
     mixer = attention({ ...(mixer.options as object), heads });
   }
-  return { ...sections, mixer } as TrmConfigInput;
+  let scheme = preset.config.scheme;
+  if (flags.scheme !== undefined) {
+    const kind = String(flags.scheme);
+    if (!schemeKinds().includes(kind)) {
+      throw new UsageError(`--scheme: expected one of ${schemeKinds().join(", ")}, got "${kind}"`);
+    }
+    scheme = schemeFromJson(kind, {});
+    // HRM's puzzle prefix is ceil(puzzle_emb_ndim / hidden) = 1 position (hrm.py has no puzzle_emb_len).
+    if (kind === "hrm" && flags["puzzle-emb-len"] === undefined) sections.model!.puzzleEmbLen = 1;
+  }
+  return { ...sections, mixer, ...(scheme ? { scheme } : {}) } as TrmConfigInput;
 }

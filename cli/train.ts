@@ -50,7 +50,8 @@ ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder
   --test-versions N     versions of each test task to evaluate (default all)
   --skip-invalid        report and skip invalid task files instead of stopping
 Model and optimisation (defaults: the preset's; the paper's values for the paper presets):
-  --mixer attention|mlp-mixer   --heads N   --hidden D   --expansion E   --layers K   --puzzle-emb-len P
+  --scheme trm|hrm|singlez (recursion; default trm)   --mixer attention|mlp-mixer   --heads N
+  --hidden D   --expansion E   --layers K   --puzzle-emb-len P
   --n N (latent steps)   --T T (recursions)   --max-steps N_sup   --exploration P
   --batch-size B   --lr LR   --warmup W   --min-lr-ratio R   --weight-decay WD
   --puzzle-lr LR   --puzzle-weight-decay WD   --ema DECAY|off   --loss stablemax|softmax
