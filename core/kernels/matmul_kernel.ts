@@ -17,9 +17,11 @@ export type MatMulKernel = NativeBlas["name"] | "xnnpack" | "tfjs-cpu" | "webgpu
 
 /** What {@linkcode chooseNativeMatMul} found: the kernel in use and, without a BLAS, why. */
 export interface MatMulKernelInfo {
+  /** The kernel in use. */
   readonly kernel: MatMulKernel;
   /** Library path and thread count when a native BLAS runs the matmuls. */
   readonly library?: string;
+  /** Threads of the native BLAS. */
   readonly threads?: number;
   /** Why the native path is not in use (absent when it is). */
   readonly reason?: string;

@@ -32,12 +32,17 @@ let active: NativeBlas | undefined;
 
 /** The shapes of one BatchMatMul, resolved as tfjs does (`outShape` with broadcast batch dims). */
 export interface MatMulPlan {
+  /** Rows of each output matrix. */
   readonly m: number;
+  /** Columns of each output matrix. */
   readonly n: number;
+  /** The contracted dimension. */
   readonly k: number;
+  /** Output shape: broadcast batch dims, then [m, n]. */
   readonly outShape: number[];
   /** Matrix index into A and into B for each output matrix (NumPy broadcasting of the batch dims). */
   readonly aIndex: Int32Array;
+  /** Matrix index into B for each output matrix. */
   readonly bIndex: Int32Array;
   /** All output matrices share one B and A is not transposed: one GEMM with m * batch rows. */
   readonly fold: boolean;
