@@ -69,3 +69,17 @@ Deno.test("stablemax cross-entropy has the reference's slope 1 at a logit of exa
   want.forEach((w, j) => assertAlmostEquals(g[j]!, w, 1e-6, `d CE / d x_${j}`));
   tf.dispose([logits, labels, value, ...Object.values(grads)]);
 });
+
+Deno.test("stablemax cross-entropy's slope at a very negative logit has no cancellation error", async () => {
+  // s'(-1000) = 1 / 1001^2 ~ 1e-6: a tape that sums dy + (-dy + c) leaves c an error of ~ulp(dy), ~6%
+  // here. Logits [1, -1000], target 0: s = [2, 1/1001], d CE / d x_1 = s'(x_1) / S.
+  const logits = tf.variable(tf.tensor3d([[[1, -1000]]]));
+  const labels = tf.tensor2d([[0]], [1, 1], "int32");
+  const g = tf.grad((x: tf.Tensor) => tf.sum(tokenCrossEntropy(x as tf.Tensor3D, labels, "stablemax")))(
+    logits,
+  );
+  const want = 1 / 1001 ** 2 / (2 + 1 / 1001);
+  const got = (await g.data())[1]!;
+  assertAlmostEquals(got / want, 1, 1e-5, `d CE / d x_1 = ${got}, want ${want}`);
+  tf.dispose([logits, labels, g]);
+});
