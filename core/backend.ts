@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
+import { installWasmCopyKernels } from "./kernels/wasm_copy_kernels.ts";
 import { chooseNativeMatMul, type NativeBlasMode, nativeBlasMode } from "./kernels/matmul_kernel.ts";
 import { type RowLayout, setFusedRowLayout, setWebGpuFusion } from "./kernels/webgpu_fused.ts";
 
@@ -77,6 +78,7 @@ export async function initBackend(name: BackendName, options: BackendOptions = {
   if (options.fusedRowLayout !== undefined) setFusedRowLayout(options.fusedRowLayout);
   if (target === "wasm") {
     installWasmKernels();
+    installWasmCopyKernels();
     chooseNativeMatMul(nativeBlasMode(options.nativeBlas ?? "auto"));
   }
   return tf.getBackend();

@@ -11,4 +11,5 @@ export * from "./wasm_batch_matmul.ts";
 export * from "./native_blas.ts";
 export * from "./wasm_native_matmul.ts";
 export * from "./matmul_kernel.ts";
+export * from "./wasm_copy_kernels.ts";
 export * from "./webgpu_fused.ts";

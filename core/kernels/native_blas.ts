@@ -21,8 +21,10 @@ export interface NativeBlas {
   readonly name: BlasName;
   /** The file name or path it was opened as. */
   readonly path: string;
-  /** Threads the library multiplies on (as it reports; the core count when it does not say). */
+  /** Threads the library multiplies on (as it reports; the requested count when it does not say). */
   readonly threads: number;
+  /** Sets the library's thread count (where it has a setter: OpenBLAS, BLIS, MKL); returns `threads`. */
+  setThreads(n: number): number;
   /**
    * C = op(A) op(B) (+ C when `accumulate`), row-major; `a`, `b`, `c` are views whose first element is
    * the matrix's first element (they are passed by pointer, not copied).
@@ -186,18 +188,27 @@ function wrap(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string, threads?: 
     : "blas";
   const userSet = ["OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"]
     .some((v) => envFlag(v) !== undefined);
+  const set = (n: number) => {
+    s.openblas_set_num_threads?.(n);
+    s.bli_thread_set_num_threads?.(BigInt(n));
+    s.MKL_Set_Num_Threads?.(n);
+  };
+  const get = (fallback: number) =>
+    s.openblas_get_num_threads?.() ?? s.MKL_Get_Max_Threads?.() ??
+      (s.bli_thread_get_num_threads ? Number(s.bli_thread_get_num_threads()) : fallback);
   const want = threads ?? (userSet ? undefined : navigator.hardwareConcurrency);
-  if (want !== undefined) {
-    s.openblas_set_num_threads?.(want);
-    s.bli_thread_set_num_threads?.(BigInt(want));
-    s.MKL_Set_Num_Threads?.(want);
-  }
-  const reported = s.openblas_get_num_threads?.() ?? s.MKL_Get_Max_Threads?.() ??
-    (s.bli_thread_get_num_threads ? Number(s.bli_thread_get_num_threads()) : undefined);
+  if (want !== undefined) set(want);
+  let current = get(want ?? navigator.hardwareConcurrency);
   return {
     name,
     path,
-    threads: reported ?? want ?? navigator.hardwareConcurrency,
+    get threads() {
+      return current;
+    },
+    setThreads: (n) => {
+      set(n);
+      return current = get(n);
+    },
     sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate = false) =>
       s.cblas_sgemm(
         ROW_MAJOR,
