@@ -1,21 +1,73 @@
-/** The large-matmul GFLOP/s ceiling of the active backend: the reference point for "close to the limit". */
+/**
+ * Matmul ceilings, the reference points for "close to the limit": the active backend's own kernel and,
+ * on wasm, the native BLAS sgemm on every core. The machine's ceiling is the best of them: a step's
+ * share of it says how far it is from what this machine can multiply, whichever kernel ran.
+ */
 import * as tf from "@tensorflow/tfjs-core";
+import { matmulKernel } from "../core/mod.ts";
+import { installNativeMatMul, nativeMatMulLibrary, uninstallNativeMatMul } from "../core/kernels/mod.ts";
 
-/** Median GFLOP/s of an `size`^3 2-D matmul (the fastest path every backend has). */
-export async function matmulCeilingGflops(size = 1024, reps = 5): Promise<number> {
+/** Best GFLOP/s of an `size`^3 2-D matmul with the registered kernel, over `reps` runs after a warm-up. */
+export async function matmulCeilingGflops(size = 1024, reps = 4): Promise<number> {
   const a = tf.randomNormal([size, size]), b = tf.randomNormal([size, size]);
-  const times: number[] = [];
+  let best = Infinity;
   try {
     for (let i = 0; i < reps + 1; i++) {
       const t0 = performance.now();
       const c = tf.matMul(a, b);
       await c.data();
+      const ms = performance.now() - t0;
       c.dispose();
-      if (i > 0) times.push(performance.now() - t0); // the first run warms up
+      if (i > 0) best = Math.min(best, ms); // the first run warms up
     }
   } finally {
     tf.dispose([a, b]);
   }
-  times.sort((x, y) => x - y);
-  return (2 * size ** 3) / (times[Math.floor(times.length / 2)]! / 1000) / 1e9;
+  return (2 * size ** 3) / (best / 1000) / 1e9;
+}
+
+/** Ceilings of the active backend: its kernel's, the native BLAS's (wasm with a library), the best. */
+export interface Ceilings {
+  /** The kernel tf.matMul uses (`matmulKernel()`). */
+  readonly kernel: string;
+  /** The backend's own kernel (XNNPACK on wasm), GFLOP/s. */
+  readonly backendGflops: number;
+  /** Native BLAS sgemm on every core, when the wasm backend has one. */
+  readonly nativeGflops?: number;
+  /** Threads the native BLAS used. */
+  readonly nativeThreads?: number;
+  /** max of the above: the machine's ceiling. */
+  readonly machineGflops: number;
+}
+
+/**
+ * Measures {@linkcode Ceilings} (2048^3 on wasm, 1024^3 on the slower cpu/webgpu-software backends),
+ * alternating the two kernels on wasm, and leaves the registry as found.
+ */
+export async function ceilings(rounds = 2): Promise<Ceilings> {
+  const kernel = matmulKernel();
+  const size = tf.getBackend() === "wasm" ? 2048 : 1024;
+  const native = nativeMatMulLibrary();
+  let own = 0, blas = 0;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      if (native) uninstallNativeMatMul();
+      own = Math.max(own, await matmulCeilingGflops(size, 2));
+      if (native) {
+        installNativeMatMul(native);
+        blas = Math.max(blas, await matmulCeilingGflops(size, 2));
+      }
+    }
+  } finally {
+    if (native) installNativeMatMul(native);
+  }
+  return native
+    ? {
+      kernel,
+      backendGflops: own,
+      nativeGflops: blas,
+      nativeThreads: native.threads,
+      machineGflops: Math.max(own, blas),
+    }
+    : { kernel, backendGflops: own, machineGflops: own };
 }

@@ -1,7 +1,9 @@
 /**
- * `deno task bench`: one run measures, per backend, the ms per supervision step (forward, backward,
- * AdamATan2, EMA) of the paper configs, achieved GFLOP/s, the same run's large-matmul ceiling, and the
- * ratio; plus augmentation and data throughput. `--json` prints one JSON object per measurement.
+ * Training-step benchmark (part of `deno task bench`, see bench/main.ts): per backend, the ms per
+ * supervision step (forward, backward, AdamATan2, EMA) of the paper configs, achieved GFLOP/s, the same
+ * run's matmul ceilings (the backend's kernel; on wasm also the native BLAS on every core; the machine's
+ * ceiling is the best) and each step's share of the machine's ceiling. `--json` prints one JSON object
+ * per measurement.
  *
  * Flags: --backend (comma list; default wasm,webgpu,cpu), --batches (default 8,32), --configs (default
  * sudoku-mlp-d64,sudoku-mlp,arc-att), --steps 2 (timed steps after one warm-up), --max-seconds 150 (a step whose FLOPs
@@ -20,7 +22,7 @@ import {
 } from "../core/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
-import { matmulCeilingGflops } from "./ceiling.ts";
+import { ceilings } from "./ceiling.ts";
 import { trainStepFlops } from "./flops.ts";
 
 const CONFIGS: Readonly<
@@ -51,8 +53,16 @@ const CONFIGS: Readonly<
 
 const flags = parseArgs(Deno.args, {
   string: ["backend", "batches", "configs", "steps", "max-seconds"],
-  boolean: ["json", "recompute"],
+  boolean: ["json", "recompute", "help"],
 });
+if (flags.help) {
+  // deno-lint-ignore no-console
+  console.log(
+    "usage: bench/run.ts [--backend wasm,webgpu,cpu] [--configs sudoku-mlp-d64,sudoku-mlp,arc-att] " +
+      "[--batches 8,32] [--steps 2] [--max-seconds 150] [--recompute] [--json]",
+  );
+  Deno.exit(0);
+}
 const backends = String(flags.backend ?? "wasm,webgpu,cpu").split(",") as BackendName[];
 const batches = String(flags.batches ?? "8,32").split(",").map(Number);
 const configs = String(flags.configs ?? "sudoku-mlp-d64,sudoku-mlp,arc-att").split(",");
@@ -64,10 +74,25 @@ const emit = (record: Record<string, unknown>, text: string) =>
 
 for (const requested of backends) {
   const backend = await initBackend(requested);
-  const ceiling = await matmulCeilingGflops();
+  const c0 = await ceilings();
+  const ceiling = c0.machineGflops, kernel = c0.kernel;
   emit(
-    { backend, measurement: "matmul-ceiling", gflops: ceiling },
-    `${backend}: large-matmul ceiling ${ceiling.toFixed(1)} GFLOP/s`,
+    {
+      backend,
+      matmul_kernel: kernel,
+      measurement: "matmul-ceiling",
+      backend_gflops: c0.backendGflops,
+      ...(c0.nativeGflops === undefined
+        ? {}
+        : { native_gflops: c0.nativeGflops, native_threads: c0.nativeThreads }),
+      gflops: ceiling,
+    },
+    `${backend}: matmul ceiling ${ceiling.toFixed(1)} GFLOP/s (${backend === "wasm" ? "XNNPACK" : backend} ` +
+      `${c0.backendGflops.toFixed(1)}${
+        c0.nativeGflops === undefined
+          ? ""
+          : `, native BLAS on ${c0.nativeThreads} threads ${c0.nativeGflops.toFixed(1)}`
+      }); matmuls run on ${kernel}`,
   );
   for (const name of configs) {
     const c = CONFIGS[name];
@@ -103,6 +128,7 @@ for (const requested of backends) {
         emit(
           {
             backend,
+            matmul_kernel: kernel,
             config: name,
             batch,
             recompute: optim.recompute,
@@ -113,7 +139,7 @@ for (const requested of backends) {
           },
           `${backend} ${name} batch ${batch}: ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s = ${
             (100 * gflops / ceiling).toFixed(0)
-          }% of the ${ceiling.toFixed(1)} GFLOP/s ceiling`,
+          }% of the machine's ${ceiling.toFixed(1)} GFLOP/s`,
         );
       } catch (e) {
         if (e instanceof RangeError && /maxStorageBufferBindingSize/.test(e.message)) {
