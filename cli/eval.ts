@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli";
-import { type BackendName, evaluate, initBackend } from "../core/mod.ts";
+import { type BackendName, evaluate, initBackend, matmulKernel } from "../core/mod.ts";
 import { loadCheckpoint } from "../io/mod.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { numberFlag, presetByName, UsageError } from "./flags.ts";
@@ -62,6 +62,7 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
     task: data.spec.name,
     preset: recipe.preset,
     backend,
+    matmul_kernel: matmulKernel(),
     exact_accuracy: r.exactAccuracy,
     accuracy: r.accuracy,
     mean_steps: r.meanSteps,

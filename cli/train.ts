@@ -11,6 +11,7 @@ import {
   createTrm,
   evaluate,
   initBackend,
+  matmulKernel,
   resolveConfig,
   TrainSession,
 } from "../core/mod.ts";
@@ -153,6 +154,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     event: resumed ? "resume" : "start",
     preset: preset.name,
     backend,
+    matmul_kernel: matmulKernel(),
     params,
     config: configToJson(config),
     seed,
@@ -227,6 +229,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       task: data.spec.name,
       preset: preset.name,
       backend,
+      matmul_kernel: matmulKernel(),
       steps: session.stepCount,
       seconds: Math.round(seconds * 10) / 10,
       params,
