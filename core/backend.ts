@@ -11,6 +11,7 @@ import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
 import { installWasmCopyKernels } from "./kernels/wasm_copy_kernels.ts";
+import { installFrugalBackprop, uninstallFrugalBackprop } from "./kernels/frugal_backprop.ts";
 import { chooseNativeMatMul, type NativeBlasMode, nativeBlasMode } from "./kernels/matmul_kernel.ts";
 import { type RowLayout, setFusedRowLayout, setWebGpuFusion } from "./kernels/webgpu_fused.ts";
 
@@ -44,6 +45,12 @@ export interface BackendOptions {
   readonly webgpuFusion?: boolean;
   /** webgpu only: the fused RMSNorm's row layout (default `auto`; `setFusedRowLayout`). */
   readonly fusedRowLayout?: RowLayout;
+  /**
+   * Free saved activations and intermediate gradients during the backward pass rather than at its end
+   * (default true; same values, about half the peak memory of a training step). See
+   * `installFrugalBackprop` in `@recursive/trm/kernels`.
+   */
+  readonly frugalBackprop?: boolean;
 }
 
 /**
@@ -74,6 +81,8 @@ export async function initBackend(name: BackendName, options: BackendOptions = {
     if (!ok) throw new Error(`Backend "${target}" failed to initialise`);
   }
   await tf.ready();
+  if (options.frugalBackprop === false) uninstallFrugalBackprop();
+  else installFrugalBackprop();
   if (options.webgpuFusion !== undefined) setWebGpuFusion(options.webgpuFusion);
   if (options.fusedRowLayout !== undefined) setFusedRowLayout(options.fusedRowLayout);
   if (target === "wasm") {

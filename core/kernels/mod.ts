@@ -12,4 +12,5 @@ export * from "./native_blas.ts";
 export * from "./wasm_native_matmul.ts";
 export * from "./matmul_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
+export * from "./frugal_backprop.ts";
 export * from "./webgpu_fused.ts";
