@@ -72,7 +72,7 @@ const emit = (record: Record<string, unknown>, text: string) =>
   // deno-lint-ignore no-console
   console.log(flags.json ? JSON.stringify(record) : text);
 
-for (const requested of backends) {
+backends: for (const requested of backends) {
   const backend = await initBackend(requested);
   const c0 = await ceilings();
   const ceiling = c0.machineGflops, kernel = c0.kernel;
@@ -141,7 +141,10 @@ for (const requested of backends) {
             (100 * gflops / ceiling).toFixed(0)
           }% of the machine's ${ceiling.toFixed(1)} GFLOP/s`,
         );
-      } catch (e) {
+      } catch (thrown) {
+        // `using` disposal can fail after a wasm abort; the abort is then the suppressed error.
+        let e = thrown;
+        while (e instanceof SuppressedError) e = e.suppressed instanceof Error ? e.suppressed : e.error;
         if (e instanceof RangeError && /maxStorageBufferBindingSize/.test(e.message)) {
           // WebGPU: a tensor beyond the device's maxStorageBufferBindingSize (tfjs would return zeros).
           emit(
@@ -150,17 +153,18 @@ for (const requested of backends) {
           );
           break;
         }
-        if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-        // The wasm heap (4 GiB) cannot hold this step's activations; the module is unusable afterwards.
+        if (!(e instanceof WebAssembly.RuntimeError)) throw thrown;
+        // The wasm heap (4 GiB) cannot hold this step's activations; the module is unusable afterwards,
+        // so nothing more is measured on this backend.
         emit(
           { backend, config: name, batch, error: "wasm heap exhausted" },
           `${backend} ${name} batch ${batch}: does not fit the 4 GiB wasm heap (${
             optim.recompute
               ? "even with recomputation"
               : "all activations of the n+1 differentiated evaluations are kept; try --recompute"
-          })`,
+          }); the wasm module is unusable after this, later wasm measurements are skipped`,
         );
-        break;
+        continue backends;
       }
     }
   }
