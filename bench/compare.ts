@@ -195,7 +195,7 @@ async function runOne(name: string): Promise<void> {
           torch: torch.info,
           speed_vs_torch: { min: t.min / o.min, median: t.median / o.median },
         }
-        : { torch: py ? "failed" : "no python3 with torch" }),
+        : { torch: flags["no-torch"] ? "not run (--no-torch)" : py ? "failed" : "no python3 with torch" }),
     };
     const gib = (b: unknown) => typeof b === "number" ? `${(b / 2 ** 30).toFixed(2)} GiB` : "?";
     const torchPeak = (record as { torch_peak_rss_bytes?: number }).torch_peak_rss_bytes;
