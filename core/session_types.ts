@@ -12,7 +12,7 @@ export interface StepMetrics {
   readonly step: number;
   /** Learning rate used. */
   readonly lr: number;
-  /** (lm_loss + 0.5 q_halt_loss) / B. */
+  /** (lm_loss + 0.5 (q_halt_loss + q_continue_loss)) / B (q_continue_loss is 0 unless the scheme is q-learning). */
   readonly loss: number;
   /** lm_loss / B. */
   readonly lmLoss: number;
