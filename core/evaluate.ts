@@ -1,18 +1,15 @@
 /**
  * Evaluation (spec 7.1): every batch starts from a fresh carry and runs all N_sup supervision steps
  * without gradient; predictions are the argmax of the last step. Optionally a row stops once its
- * halting logit is positive (inference speed); the steps it used are reported.
+ * halting logit is positive (inference speed); the steps it used are reported. The forward passes are
+ * {@linkcode predict}'s; this adds scoring (the task's `score` and `validate` when given).
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { batchTensors, packBatch, readTensors } from "./batch.ts";
-import { checkTensorBudget, type Trm } from "./model.ts";
-import { maxTensorBytes } from "./backend.ts";
+import type { Trm } from "./model.ts";
+import { predict } from "./predict.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import { resetState, type State, supervisionForward } from "./recursion.ts";
-import { haltMarginTensor } from "./scheme.ts";
-import { exactScore, type Example, IGNORE_LABEL, type TestSource } from "./task.ts";
+import { exactScore, type Example, IGNORE_LABEL, type Task, type TestSource } from "./task.ts";
 
 /** Options of {@linkcode evaluate}. */
 export interface EvaluateOptions {
@@ -22,6 +19,11 @@ export interface EvaluateOptions {
   readonly earlyHalt?: boolean;
   /** Evaluate only the first `limit` examples. */
   readonly limit?: number;
+  /**
+   * The task of the source: its `score` replaces exact match, and its `validate` (on the decoded input
+   * and answer) gives {@linkcode EvaluateResult.validRate}.
+   */
+  readonly task?: Task<unknown>;
   /** Called after each batch with the examples done so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Called after every supervision step of a batch with each row's argmax answer (`--trace`). */
@@ -44,6 +46,10 @@ export interface EvaluateResult {
   readonly meanSteps: number;
   /** Examples evaluated. */
   readonly count: number;
+  /** With a task that has `validate`: the fraction of answers that are legal solutions of their puzzle. */
+  readonly validRate?: number;
+  /** With a task that has `validate`: 1 where the answer is a legal solution. */
+  readonly valid?: Uint8Array;
 }
 
 /**
@@ -62,8 +68,10 @@ export interface EvaluateResult {
  * using model = createTrm(spec, config);
  * const ex = { input: Int32Array.from([1, 2, 2, 1]), label: Int32Array.from([1, 2, 2, 1]), puzzleId: 0 };
  * const source = { spec, size: 3, example: () => ex };
- * const r = await evaluate(model, source, new PuzzleEmbedding(1, 16));
- * if (r.count !== 3 || r.stepsUsed[0] !== 2) throw new Error(JSON.stringify(r));
+ * // A validate hook that accepts only answers starting with token 1.
+ * const task = { spec, encode: () => ex, decode: (t: Int32Array) => t, validate: (_p: Int32Array, a: Int32Array) => a[0] === 1 };
+ * const r = await evaluate(model, source, new PuzzleEmbedding(1, 16), { task });
+ * if (r.count !== 3 || r.stepsUsed[0] !== 2 || r.validRate === undefined) throw new Error(JSON.stringify(r));
  * ```
  */
 export async function evaluate(
@@ -72,64 +80,37 @@ export async function evaluate(
   puzzles: PuzzleEmbedding,
   options: EvaluateOptions = {},
 ): Promise<EvaluateResult> {
-  const c = model.config, N = c.supervision.maxSteps, L = model.spec.seqLen;
+  const c = model.config, task = options.task;
   const B = options.batchSize ?? c.optim.batchSize;
   const total = Math.min(source.size, options.limit ?? Infinity);
-  checkTensorBudget(c, model.spec, B, maxTensorBytes());
   const predictions: Int32Array[] = [], qHalt = new Float32Array(total), stepsUsed = new Int32Array(total);
+  const valid = task?.validate ? new Uint8Array(total) : undefined;
+  const score = task?.score ?? exactScore;
   let exact = 0, acc = 0, scored = 0;
   for (let start = 0; start < total; start += B) {
     const n = Math.min(B, total - start);
     const examples: Example[] = [];
     for (let i = 0; i < n; i++) examples.push(source.example(start + i));
-    // Pad the last batch to B rows (labels all ignored) so every batch has the same shape.
-    const pad = { input: new Int32Array(L), label: new Int32Array(L).fill(IGNORE_LABEL), puzzleId: 0 };
-    while (examples.length < B) examples.push(pad);
-    const packed = packBatch(model.spec, examples);
-    const { inputs, labels } = batchTensors(model.spec, packed);
-    const rows = tf.tensor2d(puzzles.gather(packed.puzzleIds), [B, c.model.hidden]);
-    const x = model.embed(inputs, rows);
-    const all = tf.ones([B], "bool") as tf.Tensor1D;
-    let carry: State = resetState(model, null, all);
-    const done = new Uint8Array(B).fill(0);
-    for (let i = n; i < B; i++) done[i] = 1;
-    const preds = Array.from({ length: n }, () => new Int32Array(L));
-    try {
-      for (let s = 1; s <= N; s++) {
-        const next = supervisionForward(model, x, carry);
-        tf.dispose(Object.values(carry));
-        carry = next;
-        const last = s === N;
-        if (!last && !options.earlyHalt && !options.onStep) continue;
-        const [p, q] = tf.tidy(() => {
-          const h = model.heads(carry[c.scheme.output]!);
-          // The scheme's halting margin (TRM: q_halt; HRM: q_halt - q_continue) as "q".
-          return [tf.argMax(h.logits, -1), haltMarginTensor(c.scheme, h.qHalt, h.qContinue)];
-        });
-        const [pv, qv] = await readTensors([p!, q!]);
-        tf.dispose([p!, q!]);
-        for (let b = 0; b < n; b++) {
-          if (done[b]) continue;
-          preds[b]!.set(Int32Array.from(pv!.subarray(b * L, (b + 1) * L)));
-          qHalt[start + b] = qv![b]!;
-          stepsUsed[start + b] = s;
-          if (last || (options.earlyHalt && qv![b]! > 0)) done[b] = 1;
-        }
-        options.onStep?.(s, preds, qv!.slice(0, n));
-        if (done.every((d) => d === 1)) break;
-      }
-    } finally {
-      tf.dispose([inputs, labels, rows, x, all, ...Object.values(carry)]);
-    }
-    preds.forEach((p, b) => {
+    const onStep = options.onStep;
+    const answers = await predict(model, puzzles, examples, {
+      batchSize: B,
+      haltThreshold: options.earlyHalt ? 0.5 : null,
+      ...(onStep
+        ? { onStep: (s: number, _: number, a: readonly Int32Array[], q: Float32Array) => onStep(s, a, q) }
+        : {}),
+    });
+    answers.forEach((p, b) => {
       const ex = examples[b]!;
+      qHalt[start + b] = p.margin;
+      stepsUsed[start + b] = p.steps;
       if (ex.label.some((t) => t !== IGNORE_LABEL)) {
-        const sc = exactScore(p, ex);
+        const sc = score(p.answer, ex);
         exact += sc.exact ? 1 : 0;
         acc += sc.cellAccuracy;
         scored++;
       }
-      predictions.push(p);
+      if (valid) valid[start + b] = task!.validate!(task!.decode(ex.input), task!.decode(p.answer)) ? 1 : 0;
+      predictions.push(p.answer);
     });
     options.onProgress?.(start + n, total);
   }
@@ -142,5 +123,6 @@ export async function evaluate(
     accuracy: scored ? acc / scored : 0,
     meanSteps,
     count: total,
+    ...(valid ? { valid, validRate: total ? valid.reduce((a, b) => a + b, 0) / total : 0 } : {}),
   };
 }

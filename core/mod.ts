@@ -23,6 +23,7 @@ export * from "./batch.ts";
 export * from "./halting.ts";
 export * from "./train_session.ts";
 export * from "./evaluate.ts";
+export * from "./predict.ts";
 export * from "./recompute.ts";
 export * from "./gradient.ts";
 export * from "./answer_loss.ts";

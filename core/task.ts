@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TrmConfigInput } from "./config.ts";
 
 /** Label value that the loss and metrics ignore (the reference's `IGNORE_LABEL_ID` after collation). */
 export const IGNORE_LABEL: number = -100;
@@ -88,6 +89,40 @@ export interface Task<P> {
   decode(tokens: Int32Array): P;
   /** Task-specific scoring; the default is exact match over supervised positions. */
   score?(predicted: Int32Array, example: Example): Score;
+  /**
+   * Whether `answer` (decoded from predicted tokens) is a legal solution of `puzzle` (decoded from the
+   * input tokens): it keeps the givens and obeys the rules, whether or not it equals the label. Used by
+   * `evaluate` (reported as `validRate`), `solve` and the page.
+   */
+  validate?(puzzle: P, answer: P): boolean;
+  /** A puzzle typed by a user (the CLI's `solve`, the page); throws a `DataError` naming the problem. */
+  parse?(text: string): P;
+  /** A puzzle (or an answer) as text that {@linkcode Task.parse} reads back. */
+  format?(puzzle: P): string;
+  /**
+   * An SVG document (`<svg ...>` with `width` and `height`) of `tokens` (a puzzle's input or an
+   * answer); `input`, when given, is the puzzle the answer belongs to (to mark givens). Without this
+   * hook the viewer draws a generic token grid.
+   */
+  render?(tokens: Int32Array, input?: Int32Array): string;
+  /** `count` puzzles with solutions, a pure function of `seed` (training and held-out data). */
+  generate?(count: number, seed: number): P[];
+  /** Puzzles with solutions from a file or folder; bad data throws a `DataError` naming the place. */
+  load?(path: string): Promise<P[]>;
+  /** The task's default small (CPU-sized) run: overrides over the library's small config. */
+  readonly preset?: TaskPreset;
+}
+
+/** A task's default small run: overrides over the library's small config (`smallConfig`). */
+export interface TaskPreset {
+  /** Config overrides (sections merged field by field over the small config). */
+  readonly config?: Partial<TrmConfigInput>;
+  /** Optimizer steps of the run. */
+  readonly steps?: number;
+  /** Generated training puzzles. */
+  readonly trainSize?: number;
+  /** Generated held-out puzzles. */
+  readonly testSize?: number;
 }
 
 /**
