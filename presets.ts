@@ -5,6 +5,8 @@
  * @module
  */
 import type { TrmConfigInput } from "./core/config.ts";
+import { mergeConfigInput, SMALL_STEPS, smallConfig } from "./core/small_config.ts";
+import type { Task, TaskSpec } from "./core/task.ts";
 import { attention } from "./plugins/attention/mod.ts";
 import { mlpMixer } from "./plugins/mlp_mixer/mod.ts";
 import { hrm, singleZ } from "./plugins/schemes/mod.ts";
@@ -239,4 +241,27 @@ export function singlezSudoku(): Preset {
     description: "Official TRM single-z on Sudoku-Extreme (one latent, attention)",
     config: { ...sudokuAtt().config, scheme: singleZ() },
   };
+}
+
+/**
+ * A CPU-sized config for any task (or bare spec): `smallConfig(spec, steps)` with the MLP-mixer, then
+ * the task's own `preset.config`, then `overrides`. `steps` defaults to the task's `preset.steps` or
+ * 400. Check the result with `runLengthWarnings(resolveConfig(c), steps)` when you change the run length.
+ *
+ * @example
+ * ```ts
+ * import { presets, resolveConfig } from "@recursive/trm";
+ * const spec = { name: "sort", vocabSize: 10, seqLen: 8, numPuzzleIds: 1 };
+ * const c = resolveConfig(presets.small(spec, 100, { optim: { batchSize: 16 } }));
+ * if (c.mixer.kind !== "mlp-mixer" || c.optim.batchSize !== 16 || c.model.hidden !== 64) throw new Error("small");
+ * ```
+ */
+export function small(
+  task: TaskSpec | Pick<Task<unknown>, "spec" | "preset">,
+  steps?: number,
+  overrides: Partial<TrmConfigInput> = {},
+): TrmConfigInput {
+  const spec = "spec" in task ? task.spec : task, preset = "spec" in task ? task.preset : undefined;
+  const base = smallConfig(spec, steps ?? preset?.steps ?? SMALL_STEPS, { mixer: mlpMixer() });
+  return mergeConfigInput(mergeConfigInput(base, preset?.config), overrides) as TrmConfigInput;
 }
