@@ -6,18 +6,9 @@
  * (`tests/_golden_compare.ts`). Each test prints one `| golden ...` line per group:
  * `deno test -A tests/golden_test.ts 2>&1 | grep golden`.
  */
-import type { StoredTensor } from "../io/mod.ts";
 import { assertEquals, assertThrows } from "@std/assert";
-import {
-  compareForward,
-  compareGolden,
-  goldenForward,
-  goldenModel,
-  GoldenReport,
-  goldenTrmConfig,
-  loadGolden,
-} from "./_golden.ts";
-import { goldenTrain } from "./_golden_train.ts";
+import { compareGolden, GoldenReport, goldenTrmConfig } from "./_golden.ts";
+import { goldenSuite } from "./_golden_suite.ts";
 import { testBackend } from "./_helpers.ts";
 import { sharedPath } from "./_shared.ts";
 
@@ -72,38 +63,4 @@ Deno.test({
   },
 });
 
-for (const variant of ["mlp", "att"] as const) {
-  Deno.test({
-    name: `golden ${variant} (${backend}): eval forward of 3 supervision steps equals the official code's`,
-    ignore: absent,
-    fn: async () => {
-      const g = (await loadGolden(variant))!;
-      using m = goldenModel(g, g.weights);
-      const steps = await goldenForward(m.model, m.puzzles, g.batch, g.supervisionSteps);
-      const report = new GoldenReport(variant);
-      compareForward(report, "forward", steps, g.forward, g.forwardF64, "");
-      // The same forward at the official run's trained weights (after_step3, table included): checks the
-      // forward at a trained point apart from our own training's rounding, which the MLP model amplifies.
-      const trained = new Map<string, StoredTensor>();
-      for (const [k, t] of g.train) if (k.startsWith("after_step3/")) trained.set(k.slice(12), t);
-      using t = goldenModel(g, trained);
-      const post = await goldenForward(t.model, t.puzzles, g.batch, g.supervisionSteps);
-      compareForward(report, "post@official-weights", post, g.train, g.trainF64, "post/");
-      report.print();
-      report.assertPass();
-    },
-  });
-
-  Deno.test({
-    name:
-      `golden ${variant} (${backend}): 3 TrainSession steps and the forward after them equal the official code's`,
-    ignore: absent,
-    fn: async () => {
-      const g = (await loadGolden(variant))!;
-      const report = new GoldenReport(variant);
-      await goldenTrain(g, report);
-      report.print();
-      report.assertPass();
-    },
-  });
-}
+for (const variant of ["mlp", "att"] as const) goldenSuite(variant, backend, absent);
