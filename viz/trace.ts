@@ -1,12 +1,14 @@
 /**
- * Drawing a model's answers for one puzzle of a paper task (Sudoku, maze, ARC) from its tokens: one panel
- * per supervision step, shared by `deno task solve --svg` and the browser demo.
+ * Drawing a model's answers for one puzzle of any task from its tokens: one panel per supervision step,
+ * shared by `deno task solve --svg` and the browser demo. A task's own `render` hook draws each panel;
+ * tasks without one get the generic token grid.
  *
  * @module
  */
-import type { TaskSpec } from "../core/task.ts";
-import { decodeArcGrid } from "../tasks/arc/tokenizer.ts";
-import { ARC_PALETTE, colourGrid, MAZE_PALETTE, type Panel, sideBySide, sudokuPanel } from "./svg.ts";
+import type { Task, TaskSpec } from "../core/task.ts";
+import { builtinTask } from "../tasks/builtin.ts";
+import { panelFromSvg, tokenGridPanel } from "./grid.ts";
+import { type Panel, sideBySide } from "./svg.ts";
 
 /** One supervision step's answer: its tokens and the halting logit. */
 export interface TraceFrame {
@@ -18,6 +20,9 @@ export interface TraceFrame {
   readonly q: number;
 }
 
+/** What the viewer draws with: a task (its `render` hook, if any) or, deprecated, a bare spec. */
+export type RenderTarget = TaskSpec | Pick<Task<unknown>, "spec" | "render">;
+
 /** Box height of an N x N Sudoku: the largest divisor of N not above its square root (2 for 6x6). */
 export function sudokuBoxRows(n: number): number {
   let r = Math.floor(Math.sqrt(n));
@@ -26,37 +31,23 @@ export function sudokuBoxRows(n: number): number {
 }
 
 /**
- * The panel for one token grid of `spec`'s task: a Sudoku board (givens from `input` in black), an ARC
- * grid in the standard palette (padding and end markers cut off), or a maze.
+ * The panel for one token grid: the task's `render` hook, else the generic token grid. A bare spec
+ * (the v0.2 call) is drawn by the built-in task of that name when there is one; pass the task instead.
  *
  * @example
  * ```ts
  * import { taskPanel } from "@recursive/trm/viz";
- * const spec = { name: "sudoku", vocabSize: 6, seqLen: 16, numPuzzleIds: 1 };
- * const input = Int32Array.from({ length: 16 }, (_, i) => (i === 0 ? 2 : 1)); // a 1 in the corner
- * const p = taskPanel(spec, input.map((v) => v + 1), input);
- * if (!p.body.includes(">1<") || !p.body.includes(">2<")) throw new Error("digits");
+ * const spec = { name: "sort", vocabSize: 10, seqLen: 4, numPuzzleIds: 1 };
+ * const task = { spec, render: () => '<svg width="7" height="9"><circle/></svg>' };
+ * if (taskPanel(task, [1, 2, 3, 4], [1, 2, 3, 4]).width !== 7) throw new Error("the task's renderer");
+ * if (!taskPanel(spec, [1, 2, 3, 4], [4, 3, 2, 1]).body.includes(">4<")) throw new Error("generic grid");
  * ```
  */
-export function taskPanel(spec: TaskSpec, tokens: ArrayLike<number>, input: ArrayLike<number>): Panel {
-  const side = Math.round(Math.sqrt(spec.seqLen));
-  if (spec.name === "sudoku") {
-    const br = sudokuBoxRows(side);
-    return sudokuPanel(
-      Array.from(tokens, (v) => v - 1),
-      side,
-      br,
-      side / br,
-      Array.from(input, (v) => v - 1),
-    );
-  }
-  if (spec.name === "arc") {
-    const g = decodeArcGrid(tokens);
-    // An answer that starts with an end marker decodes to an empty grid: draw a marked blank cell.
-    if (g.height === 0 || g.width === 0) return colourGrid(1, 1, [0], ["#ffffff"], 24);
-    return colourGrid(g.height, g.width, g.data, ARC_PALETTE, 12);
-  }
-  return colourGrid(side, side, tokens, MAZE_PALETTE, 12);
+export function taskPanel(target: RenderTarget, tokens: ArrayLike<number>, input: ArrayLike<number>): Panel {
+  const task = "spec" in target ? target : builtinTask(target);
+  const spec = "spec" in target ? target.spec : target;
+  if (task?.render) return panelFromSvg(task.render(Int32Array.from(tokens), Int32Array.from(input)));
+  return tokenGridPanel(spec, tokens, input);
 }
 
 /** Halting probability sigmoid(q). */
@@ -75,11 +66,15 @@ export function haltProbability(q: number): number {
  * if (!svg.includes("step 1, p=0.50")) throw new Error("caption");
  * ```
  */
-export function traceSvg(spec: TaskSpec, input: ArrayLike<number>, frames: readonly TraceFrame[]): string {
+export function traceSvg(
+  target: RenderTarget,
+  input: ArrayLike<number>,
+  frames: readonly TraceFrame[],
+): string {
   return sideBySide([
-    { panel: taskPanel(spec, input, input), caption: "puzzle" },
+    { panel: taskPanel(target, input, input), caption: "puzzle" },
     ...frames.map((f) => ({
-      panel: taskPanel(spec, f.tokens, input),
+      panel: taskPanel(target, f.tokens, input),
       caption: `step ${f.step}, p=${haltProbability(f.q).toFixed(2)}`,
     })),
   ]);

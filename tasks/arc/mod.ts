@@ -17,3 +17,4 @@ export * from "./batch_plan.ts";
 export * from "./dataset.ts";
 export * from "./subsets.ts";
 export * from "./evaluator.ts";
+export * from "./task.ts";

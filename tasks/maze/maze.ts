@@ -5,7 +5,18 @@
  *
  * @module
  */
-import { exactScore, type Example, type Score, type Task, type TaskSpec } from "@recursive/trm/core";
+import {
+  DataError,
+  exactScore,
+  type Example,
+  type Score,
+  type Task,
+  type TaskSpec,
+} from "@recursive/trm/core";
+import { colourGrid, MAZE_PALETTE } from "../../viz/svg.ts";
+import { svgDocument } from "../../viz/grid.ts";
+import { generateMazeSet } from "./generator.ts";
+import { loadMazeCsv } from "./csv.ts";
 
 /** Token values. */
 export const MAZE_TOKENS = { wall: 1, open: 2, start: 3, goal: 4, path: 5 } as const;
@@ -32,6 +43,18 @@ export interface MazeScore extends Score {
 export interface MazeTask extends Task<Maze> {
   /** Exact match plus path validity. */
   score(predicted: Int32Array, example: Example): MazeScore;
+  /** The answer marks one shortest S -> G path through open cells of the maze (any of them). */
+  validate(puzzle: Maze, answer: Maze): boolean;
+  /** `size` lines of `size` characters over `# SG` (line breaks between rows). */
+  parse(text: string): Maze;
+  /** The maze (its solution where known) in the reference's charset. */
+  format(maze: Maze): string;
+  /** Cells in the maze palette (wall, open, start, goal, path). */
+  render(tokens: Int32Array): string;
+  /** Perfect mazes with a shortest path of at least min(110, size * size / 8) moves (110 = Maze-Hard). */
+  generate(count: number, seed: number): Maze[];
+  /** A Maze-Hard CSV file. */
+  load(path: string): Promise<Maze[]>;
 }
 
 const NEIGHBOURS = [[-1, 0], [1, 0], [0, -1], [0, 1]] as const;
@@ -190,6 +213,31 @@ export function mazeTask(options: { readonly size?: number } = {}): MazeTask {
       ...exactScore(predicted, example),
       pathValid: isValidPath({ size, cells: Uint8Array.from(example.input) }, predicted),
     }),
+    validate: (puzzle, answer) => isValidPath(puzzle, answer.solution ?? answer.cells),
+    parse: (text) => {
+      // Open cells are spaces, so only line breaks are dropped.
+      const cells = text.replace(/\r?\n/g, "");
+      if (cells.length !== size * size) {
+        throw new DataError(
+          `puzzle: expected ${size * size} cells for a ${size}x${size} maze, got ${cells.length}`,
+        );
+      }
+      return {
+        size,
+        cells: Uint8Array.from(cells, (ch, i) => {
+          const t = MAZE_CHARSET.indexOf(ch) + 1;
+          if (t === 0 || t === MAZE_TOKENS.path) {
+            throw new DataError(`puzzle: invalid maze character "${ch}" at position ${i + 1}`);
+          }
+          return t;
+        }),
+      };
+    },
+    format: (m) => mazeToText(size, m.solution ?? m.cells),
+    render: (tokens) => svgDocument(colourGrid(size, size, tokens, MAZE_PALETTE, 12)),
+    generate: (count, seed) =>
+      generateMazeSet(seed, count, { size, minPathLength: Math.floor(Math.min(110, (size * size) / 8)) }),
+    load: (path) => loadMazeCsv(path, { size }),
   };
 }
 

@@ -34,4 +34,5 @@ export {
   splitBySolution,
 } from "./generator.ts";
 export { loadSudokuCsv, parseSudokuCsv, type SudokuCsvOptions } from "./csv.ts";
+export { renderSudoku } from "./render.ts";
 export { sudokuTestSource, type SudokuTrainOptions, sudokuTrainSource } from "./source.ts";

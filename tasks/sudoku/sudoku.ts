@@ -4,7 +4,17 @@
  *
  * @module
  */
-import { exactScore, type Example, type Score, type Task, type TaskSpec } from "@recursive/trm/core";
+import {
+  DataError,
+  exactScore,
+  type Example,
+  type Score,
+  type Task,
+  type TaskSpec,
+} from "@recursive/trm/core";
+import { generateSudokuSet } from "./generator.ts";
+import { loadSudokuCsv } from "./csv.ts";
+import { renderSudoku } from "./render.ts";
 
 /** Box shape: an N x N grid with N = boxRows * boxCols (2x2 -> 4x4, 2x3 -> 6x6, 3x3 -> 9x9). */
 export interface SudokuShape {
@@ -28,6 +38,18 @@ export interface SudokuTask extends Task<SudokuPuzzle> {
   readonly shape: SudokuShape;
   /** Exact match of all cells (the reference's metric). */
   score(predicted: Int32Array, example: Example): Score;
+  /** A complete grid that keeps the givens and has every digit once per row, column and box. */
+  validate(puzzle: SudokuPuzzle, answer: SudokuPuzzle): boolean;
+  /** N*N characters: digits or base-36 letters, `.` or `0` for blanks; whitespace is ignored. */
+  parse(text: string): SudokuPuzzle;
+  /** Rows of space-separated digits (0 = blank). */
+  format(puzzle: SudokuPuzzle): string;
+  /** The board; givens of `input` in black, filled cells in blue. */
+  render(tokens: Int32Array, input?: Int32Array): string;
+  /** Unique-solution puzzles with at least half the cells blank. */
+  generate(count: number, seed: number): SudokuPuzzle[];
+  /** A Sudoku-Extreme CSV file. */
+  load(path: string): Promise<SudokuPuzzle[]>;
 }
 
 /**
@@ -116,6 +138,31 @@ export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
     },
     decode: (tokens) => ({ ...s, puzzle: Uint8Array.from(tokens, (t) => Math.max(0, Math.min(N, t - 1))) }),
     score: exactScore,
+    validate: (puzzle, answer) =>
+      isValidSolution(answer.puzzle, s) && isConsistentWith(puzzle.puzzle, answer.puzzle),
+    parse: (text) => {
+      const cells = text.replace(/\s+/g, "");
+      if (cells.length !== N * N) {
+        throw new DataError(`puzzle: expected ${N * N} cells for a ${N}x${N} Sudoku, got ${cells.length}`);
+      }
+      const puzzle = Uint8Array.from(cells, (ch, i) => {
+        const v = ch === "." ? 0 : parseInt(ch, 36);
+        if (!(v >= 0 && v <= N)) {
+          throw new DataError(`puzzle: invalid Sudoku character "${ch}" at position ${i + 1}`);
+        }
+        return v;
+      });
+      return { ...s, puzzle };
+    },
+    format: (p) =>
+      Array.from(
+        { length: N },
+        (_, r) => Array.from(p.puzzle.subarray(r * N, (r + 1) * N), (v) => v.toString(36)).join(" "),
+      )
+        .join("\n"),
+    render: (tokens, input) => renderSudoku(s, tokens, input),
+    generate: (count, seed) => generateSudokuSet(seed, count, { ...s, minBlanks: Math.floor((N * N) / 2) }),
+    load: (path) => loadSudokuCsv(path, s),
   };
 }
 

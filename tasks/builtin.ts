@@ -1,0 +1,60 @@
+/**
+ * The built-in tasks by name, rebuilt from a checkpoint's task spec: what `--task sudoku` (or a
+ * checkpoint without a task specifier) means. A table, so the CLI, the viewer and the page never switch
+ * on task names; a module specifier instead names any task plugin (see {@linkcode loadTaskPlugin}).
+ *
+ * @module
+ */
+import { DataError, type Task, type TaskSpec } from "@recursive/trm/core";
+import { sudokuTask } from "./sudoku/sudoku.ts";
+import { mazeTask } from "./maze/maze.ts";
+import { arcTask } from "./arc/task.ts";
+
+/** Box height of an N x N Sudoku: the largest divisor of N not above its square root (2 for 6x6). */
+function boxRows(n: number): number {
+  let r = Math.floor(Math.sqrt(n));
+  while (n % r !== 0) r--;
+  return r;
+}
+
+/** Built-in task factories: the task for a spec of that name (its shape read from the spec). */
+export const BUILTIN_TASKS: Readonly<Record<string, (spec?: TaskSpec) => Task<unknown>>> = {
+  sudoku: (spec) => {
+    const n = spec ? spec.vocabSize - 2 : 9, r = boxRows(n);
+    return sudokuTask({ boxRows: r, boxCols: n / r }) as Task<unknown>;
+  },
+  maze: (spec) => mazeTask({ size: spec ? Math.round(Math.sqrt(spec.seqLen)) : 30 }) as Task<unknown>,
+  arc: (spec) => arcTask(spec?.numPuzzleIds ?? 1) as Task<unknown>,
+};
+
+/**
+ * The built-in task for `spec` (by its name), or undefined for a task outside the library.
+ *
+ * @example
+ * ```ts
+ * import { builtinTask } from "@recursive/trm/tasks";
+ * const t = builtinTask({ name: "sudoku", vocabSize: 6, seqLen: 16, numPuzzleIds: 1 });
+ * if (t?.spec.seqLen !== 16 || !t.parse) throw new Error("4x4 Sudoku");
+ * ```
+ */
+export function builtinTask(spec: TaskSpec): Task<unknown> | undefined {
+  return Object.hasOwn(BUILTIN_TASKS, spec.name) ? BUILTIN_TASKS[spec.name]!(spec) : undefined;
+}
+
+/**
+ * A task plugin from a specifier: a built-in name (`sudoku`, `maze`, `arc`), or a module (file path,
+ * `file:`, `npm:`, `jsr:`, `https:`) whose default export is a task, or a function of the checkpoint's
+ * spec returning one. Throws a `DataError` with one line when the module has no such export.
+ */
+export async function loadTaskPlugin(specifier: string, spec?: TaskSpec): Promise<Task<unknown>> {
+  if (Object.hasOwn(BUILTIN_TASKS, specifier)) return BUILTIN_TASKS[specifier]!(spec);
+  const url = /^[a-z]+:/.test(specifier) ? specifier : new URL(specifier, `file://${Deno.cwd()}/`).href;
+  const mod = await import(url);
+  const value = typeof mod.default === "function" ? mod.default(spec) : mod.default;
+  if (!value || typeof value.encode !== "function" || typeof value.spec?.seqLen !== "number") {
+    throw new DataError(
+      `--task ${specifier}: expected a default export that is a Task (spec, encode, decode)`,
+    );
+  }
+  return value as Task<unknown>;
+}
