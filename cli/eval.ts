@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli";
-import { type BackendName, evaluate, initBackend, matmulKernel } from "../core/mod.ts";
+import { BACKENDS, evaluate, initBackend, matmulKernel } from "../core/mod.ts";
 import { loadCheckpoint } from "../io/mod.ts";
 import { type DataOptions, prepareData } from "./data.ts";
-import { numberFlag, presetByName, UsageError } from "./flags.ts";
+import { presetByName, UsageError } from "./flags.ts";
+import { parseFlags } from "./schema.ts";
 import { dataOptionsOf } from "./recipe.ts";
 import { Progress } from "./progress.ts";
 
@@ -22,21 +22,47 @@ Without --data, the held-out set the run was trained against is rebuilt from the
 --aggregate-votes  keep ARC votes across evaluations (the reference's checkpoint ensemble; off by default)
 `;
 
+/** Throws a one-line {@linkcode UsageError} unless `dir` is (or can be made) a writable folder. */
+export async function writableFolder(dir: string, flag: string): Promise<void> {
+  const info = await Deno.stat(dir).catch(() => null);
+  if (info && !info.isDirectory) throw new UsageError(`${flag}: ${dir} exists and is not a folder`);
+  const probe = `${dir}/.write-test-${Deno.pid}`;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${dir} is not writable (${(e as Error).message})`);
+  }
+}
+
 /** Runs the eval command; returns the exit code. */
 export async function evalCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseArgs(argv, {
-    string: ["checkpoint", "data", "limit", "backend", "out"],
-    boolean: ["help", "early-halt", "quiet", "aggregate-votes"],
-    alias: { h: "help" },
-  });
+  const flags = parseFlags(
+    argv,
+    {
+      checkpoint: { kind: "string" },
+      data: { kind: "string" },
+      limit: { kind: "int", min: 1 },
+      backend: { kind: "choice", choices: BACKENDS },
+      out: { kind: "string" },
+      help: { kind: "boolean" },
+      "early-halt": { kind: "boolean" },
+      quiet: { kind: "boolean" },
+      "aggregate-votes": { kind: "boolean" },
+    } as const,
+  );
   if (flags.help) {
     // deno-lint-ignore no-console
     console.log(HELP);
     return 0;
   }
-  if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (see --help)");
+  if (flags.checkpoint === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
+  if (flags._.length > 0) throw new UsageError(`unexpected argument "${flags._[0]}" (see --help)`);
+  // The summary's files go here after the whole evaluation: check first that they can.
+  if (flags.out !== undefined) await writableFolder(flags.out, "--out");
   const started = performance.now();
-  const backend = await initBackend(((flags.backend as string | undefined) ?? "wasm") as BackendName);
+  const backend = await initBackend(flags.backend ?? "wasm");
   using ckpt = await loadCheckpoint(flags.checkpoint);
   const model = ckpt.model;
   const recipe = ckpt.meta.recipe;
@@ -47,11 +73,11 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
   const saved: DataOptions = dataOptionsOf(recipe, `${flags.checkpoint}/meta.json`);
   const data = await prepareData(preset, {
     ...saved,
-    data: (flags.data as string | undefined) ?? saved.data,
+    data: flags.data ?? saved.data,
     seed: ckpt.meta.seed,
     aggregateVotes: flags["aggregate-votes"] === true,
   });
-  const limit = numberFlag(flags, "limit");
+  const limit = flags.limit;
   const progress = new Progress(Math.min(data.test.size, limit ?? Infinity), 1);
   const r = await evaluate(model, data.test, ckpt.puzzles, {
     earlyHalt: flags["early-halt"] === true,
@@ -70,7 +96,7 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
   // Default: the run folder that holds the checkpoint.
-  const outDir = (flags.out as string | undefined) ??
+  const outDir = flags.out ??
     (flags.checkpoint.replace(/\/?$/, "").replace(/\/?[^/]*$/, "") || ".");
   Object.assign(summary, data.report ? await data.report(r, outDir) : {});
   // deno-lint-ignore no-console

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import type { TokenMixer, TrmConfigInput } from "../core/mod.ts";
+import {
+  BACKENDS,
+  DEFAULTS,
+  type OptimConfigInput,
+  type TokenMixer,
+  type TrmConfigInput,
+} from "../core/mod.ts";
+import { type FlagTable, type ParsedFlags, UsageError } from "./schema.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { convMixer } from "../plugins/conv_mixer/mod.ts";
@@ -32,57 +39,154 @@ export const MIXERS = {
   "conv-mixer": (): TokenMixer => convMixer(),
 } as const;
 
-/** Numeric flags and the config field each one sets. */
-const NUMERIC: Readonly<Record<string, readonly [section: string, field: string]>> = {
-  hidden: ["model", "hidden"],
-  expansion: ["model", "expansion"],
-  layers: ["model", "layers"],
-  "puzzle-emb-len": ["model", "puzzleEmbLen"],
-  n: ["recursion", "n"],
-  T: ["recursion", "T"],
-  "max-steps": ["supervision", "maxSteps"],
-  exploration: ["supervision", "explorationProb"],
-  "batch-size": ["optim", "batchSize"],
-  lr: ["optim", "lr"],
-  warmup: ["optim", "warmupSteps"],
-  "min-lr-ratio": ["optim", "minLrRatio"],
-  "weight-decay": ["optim", "weightDecay"],
-  "puzzle-lr": ["optim", "puzzleEmbLr"],
-  "puzzle-weight-decay": ["optim", "puzzleEmbWeightDecay"],
-};
+export { UsageError };
 
-/** Every string flag the training CLI accepts. */
-export const TRAIN_STRING_FLAGS: readonly string[] = [
-  ...Object.keys(NUMERIC),
-  "preset",
-  "mixer",
-  "scheme",
-  "heads",
-  "ema",
-  "loss",
-  "backend",
-  "seed",
+const int = (
+  min: number,
+  max?: number,
+): { readonly kind: "int"; readonly min: number; readonly max?: number } =>
+  max === undefined ? { kind: "int", min } : { kind: "int", min, max };
+const positive = { kind: "number", min: 0, minExclusive: true } as const;
+const nonNegative = { kind: "number", min: 0 } as const;
+const fraction = { kind: "number", min: 0, max: 1 } as const;
+const text = { kind: "string" } as const;
+const flag = { kind: "boolean" } as const;
+
+/** Every flag of `train` with its type and range: the one schema all of them are validated against. */
+export const TRAIN_FLAGS = {
+  preset: { kind: "choice", choices: Object.keys(PRESETS) },
+  mixer: { kind: "choice", choices: Object.keys(MIXERS) },
+  scheme: text, // checked against the plugin registry, which can grow at run time
+  heads: int(1),
+  hidden: int(1),
+  expansion: positive,
+  layers: int(1),
+  "puzzle-emb-len": int(0),
+  n: int(1),
+  T: int(1),
+  "max-steps": int(1),
+  exploration: fraction,
+  "batch-size": int(1),
+  lr: positive,
+  warmup: int(0),
+  "min-lr-ratio": fraction,
+  "weight-decay": nonNegative,
+  "puzzle-lr": nonNegative,
+  "puzzle-weight-decay": nonNegative,
+  ema: { kind: "decay" },
+  loss: { kind: "choice", choices: ["stablemax", "softmax"] },
+  recompute: flag,
+  backend: { kind: "choice", choices: BACKENDS },
+  seed: int(0, 2 ** 31 - 1),
+  steps: int(1),
+  data: text,
+  out: text,
+  "eval-every": int(0),
+  "checkpoint-every": int(0),
+  keep: int(1),
+  resume: text,
+  overwrite: flag,
+  "train-size": int(1),
+  "test-size": int(1),
+  "eval-limit": int(1),
+  augmentations: int(1),
+  "test-versions": int(1),
+  "skip-invalid": flag,
+  quiet: flag,
+  help: flag,
+} as const satisfies FlagTable;
+
+/** Parsed `train` flags. */
+export type TrainFlags = ParsedFlags<typeof TRAIN_FLAGS>;
+
+/** The flags `--resume` lets a user change; every other one comes from the checkpoint. */
+export const RESUME_OVERRIDABLE: readonly string[] = [
+  "resume",
   "steps",
-  "data",
-  "out",
   "eval-every",
+  "eval-limit",
   "checkpoint-every",
   "keep",
-  "resume",
-  "train-size",
-  "test-size",
-  "eval-limit",
-  "augmentations",
-  "test-versions",
+  "backend",
+  "quiet",
+  "out",
+  "help",
 ];
 
-/** Raised for bad command-line input: the CLI prints its message alone and exits 2. */
-export class UsageError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
+/** `value` without its undefined fields (for exact optional properties). */
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: { [K in keyof T]?: Exclude<T[K], undefined> } = {};
+  for (const k of Object.keys(value) as (keyof T)[]) {
+    const v = value[k];
+    if (v !== undefined) out[k] = v as Exclude<T[keyof T], undefined>;
   }
+  return out;
+}
+
+/** Applies flag overrides to a preset's config input; throws a {@linkcode UsageError} for a bad value. */
+export function configFromFlags(preset: Preset, f: TrainFlags): TrmConfigInput {
+  const base = preset.config;
+  const model: {
+    -readonly [K in keyof NonNullable<TrmConfigInput["model"]>]: NonNullable<TrmConfigInput["model"]>[K];
+  } = {
+    ...base.model,
+    ...defined({
+      hidden: f.hidden,
+      expansion: f.expansion,
+      layers: f.layers,
+      puzzleEmbLen: f["puzzle-emb-len"],
+    }),
+  };
+  const hidden = model.hidden ?? DEFAULTS.model.hidden,
+    expansion = model.expansion ?? DEFAULTS.model.expansion;
+  if (Math.round((expansion * hidden * 2) / 3) < 1) {
+    throw new UsageError(
+      `--expansion: ${expansion} gives a SwiGLU of width 0 at hidden ${hidden}; expected >= ${1.5 / hidden}`,
+    );
+  }
+  const recursion: NonNullable<TrmConfigInput["recursion"]> = {
+    ...base.recursion,
+    ...defined({ n: f.n, T: f.T }),
+  };
+  const supervision: NonNullable<TrmConfigInput["supervision"]> = {
+    ...base.supervision,
+    ...defined({ maxSteps: f["max-steps"], explorationProb: f.exploration }),
+  };
+  const optim: OptimConfigInput = {
+    ...base.optim,
+    ...defined({
+      batchSize: f["batch-size"],
+      lr: f.lr,
+      warmupSteps: f.warmup,
+      minLrRatio: f["min-lr-ratio"],
+      weightDecay: f["weight-decay"],
+      puzzleEmbLr: f["puzzle-lr"],
+      puzzleEmbWeightDecay: f["puzzle-weight-decay"],
+      loss: f.loss,
+    }),
+    ...(f.ema !== undefined ? { emaDecay: f.ema } : {}),
+    ...(f.recompute === true ? { recompute: true } : {}),
+  };
+  let mixer = base.mixer;
+  const heads = f.heads;
+  if (f.mixer !== undefined) {
+    mixer = MIXERS[f.mixer as keyof typeof MIXERS](heads);
+  } else if (heads !== undefined && mixer.kind === "attention") {
+    mixer = attention({ ...(mixer.options as object), heads });
+  } else if (heads !== undefined) {
+    throw new UsageError(`--heads: the ${mixer.kind} mixer has no heads (add --mixer attention)`);
+  }
+  let scheme = base.scheme;
+  if (f.scheme !== undefined) {
+    const kind = f.scheme;
+    if (!schemeKinds().includes(kind)) {
+      throw new UsageError(`--scheme: expected one of ${schemeKinds().join(", ")}, got "${kind}"`);
+    }
+    scheme = schemeFromJson(kind, {});
+    // HRM's puzzle prefix is ceil(puzzle_emb_ndim / hidden) = 1 position (hrm.py has no puzzle_emb_len).
+    if (kind === "hrm" && f["puzzle-emb-len"] === undefined) model.puzzleEmbLen = 1;
+  }
+  return { model, recursion, supervision, optim, mixer, ...(scheme ? { scheme } : {}) };
 }
 
 /** Parses a numeric flag, or throws a {@linkcode UsageError} naming it. */
@@ -105,52 +209,4 @@ export function presetByName(name: string): Preset {
     );
   }
   return make();
-}
-
-/** Applies flag overrides to a preset's config input. */
-export function configFromFlags(preset: Preset, flags: Record<string, unknown>): TrmConfigInput {
-  const sections: Record<string, Record<string, unknown>> = {
-    model: { ...preset.config.model },
-    recursion: { ...preset.config.recursion },
-    supervision: { ...preset.config.supervision },
-    optim: { ...preset.config.optim },
-  };
-  for (const [flag, [section, field]] of Object.entries(NUMERIC)) {
-    const v = numberFlag(flags, flag);
-    if (v !== undefined) sections[section]![field] = v;
-  }
-  if (flags.ema !== undefined) {
-    sections.optim!.emaDecay = flags.ema === "off" ? null : numberFlag(flags, "ema");
-  }
-  if (flags.loss !== undefined) {
-    if (flags.loss !== "stablemax" && flags.loss !== "softmax") {
-      throw new UsageError(`--loss: expected "stablemax" or "softmax", got "${String(flags.loss)}"`);
-    }
-    sections.optim!.loss = flags.loss;
-  }
-  if (flags.recompute === true) sections.optim!.recompute = true;
-  let mixer = preset.config.mixer;
-  const heads = numberFlag(flags, "heads");
-  if (flags.mixer !== undefined) {
-    const make = MIXERS[flags.mixer as keyof typeof MIXERS];
-    if (!make) {
-      throw new UsageError(
-        `--mixer: expected one of ${Object.keys(MIXERS).join(", ")}, got "${String(flags.mixer)}"`,
-      );
-    }
-    mixer = make(heads);
-  } else if (heads !== undefined && mixer.kind === "attention") {
-    mixer = attention({ ...(mixer.options as object), heads });
-  }
-  let scheme = preset.config.scheme;
-  if (flags.scheme !== undefined) {
-    const kind = String(flags.scheme);
-    if (!schemeKinds().includes(kind)) {
-      throw new UsageError(`--scheme: expected one of ${schemeKinds().join(", ")}, got "${kind}"`);
-    }
-    scheme = schemeFromJson(kind, {});
-    // HRM's puzzle prefix is ceil(puzzle_emb_ndim / hidden) = 1 position (hrm.py has no puzzle_emb_len).
-    if (kind === "hrm" && flags["puzzle-emb-len"] === undefined) sections.model!.puzzleEmbLen = 1;
-  }
-  return { ...sections, mixer, ...(scheme ? { scheme } : {}) } as TrmConfigInput;
 }

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli";
-import { type BackendName, evaluate, type Example, initBackend, type TaskSpec } from "../core/mod.ts";
+import { BACKENDS, evaluate, type Example, initBackend, type TaskSpec } from "../core/mod.ts";
 import { type CheckpointMeta, loadCheckpoint } from "../io/mod.ts";
 import { presetByName, UsageError } from "./flags.ts";
+import { parseFlags } from "./schema.ts";
 import { dataOptionsOf } from "./recipe.ts";
 import { type ArcTestSource, encodeArcGrid, loadArcFile } from "../tasks/arc/mod.ts";
 import { prepareData } from "./data.ts";
@@ -77,19 +77,39 @@ async function arcCodec(
 
 /** Runs the solve command; returns the exit code. */
 export async function solveCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseArgs(argv, {
-    string: ["checkpoint", "backend", "svg"],
-    boolean: ["help", "trace", "full"],
-    alias: { h: "help" },
-  });
+  const flags = parseFlags(
+    argv,
+    {
+      checkpoint: { kind: "string" },
+      backend: { kind: "choice", choices: BACKENDS },
+      svg: { kind: "string" },
+      help: { kind: "boolean" },
+      trace: { kind: "boolean" },
+      full: { kind: "boolean" },
+    } as const,
+  );
   if (flags.help) {
     // deno-lint-ignore no-console
     console.log(HELP);
     return 0;
   }
-  if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (see --help)");
+  if (flags.checkpoint === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
   if (flags._.length !== 1) throw new UsageError("expected exactly one PUZZLE argument (see --help)");
-  await initBackend(((flags.backend as string | undefined) ?? "wasm") as BackendName);
+  if (flags._[0]!.trim() === "") {
+    throw new UsageError("PUZZLE: expected puzzle text or a file, got an empty argument");
+  }
+  if (await Deno.stat(flags._[0]!).then((s) => s.isDirectory, () => false)) {
+    throw new UsageError(`PUZZLE: ${flags._[0]} is a folder; expected puzzle text or a file`);
+  }
+  if (flags.svg !== undefined) {
+    const info = await Deno.stat(flags.svg).catch(() => null);
+    if (info?.isDirectory) throw new UsageError(`--svg: ${flags.svg} is a folder; expected a file name`);
+    const parent = flags.svg.includes("/") ? flags.svg.replace(/\/[^/]*$/, "") || "/" : ".";
+    if (!await Deno.stat(parent).then((s) => s.isDirectory, () => false)) {
+      throw new UsageError(`--svg: the folder ${parent} does not exist`);
+    }
+  }
+  await initBackend(flags.backend ?? "wasm");
   using ckpt = await loadCheckpoint(flags.checkpoint);
   const model = ckpt.model;
   const arg = flags._[0]!;
@@ -112,7 +132,7 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
       }
     },
   });
-  if (typeof flags.svg === "string") {
+  if (flags.svg !== undefined) {
     await writeFileAtomic(flags.svg, traceSvg(ckpt.meta.taskSpec, example.input, frames));
   }
 

@@ -3,9 +3,7 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli";
 import {
-  type BackendName,
   BACKENDS,
   configToJson,
   createTrm,
@@ -17,15 +15,23 @@ import {
 } from "../core/mod.ts";
 import {
   configFromFlags,
-  numberFlag,
   presetByName,
   PRESETS,
-  TRAIN_STRING_FLAGS,
+  RESUME_OVERRIDABLE,
+  TRAIN_FLAGS,
   UsageError,
 } from "./flags.ts";
+import { parseFlags } from "./schema.ts";
+import { lockRun } from "./run_lock.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { Progress } from "./progress.ts";
-import { loadCheckpoint, restoreSession, saveCheckpoint } from "../io/mod.ts";
+import {
+  loadCheckpoint,
+  recoverCheckpoint,
+  recoverCheckpointsIn,
+  restoreSession,
+  saveCheckpoint,
+} from "../io/mod.ts";
 import { dataOptionsOf, recipeData } from "./recipe.ts";
 
 const HELP = `Train a Tiny Recursive Model.
@@ -45,7 +51,9 @@ Data and run:
   --seed N              seed of data, init and exploration (default 0)
   --quiet               no progress output (the JSON summary is still printed)
   --checkpoint-every N  save a checkpoint every N steps under OUT/checkpoints (atomic; keeps the last --keep, default 3)
-  --resume DIR          continue a run from a checkpoint exactly (preset, config, seed and data come from it)
+  --resume DIR          continue a run from a checkpoint exactly (preset, config, seed and data come from it;
+                        only --steps --eval-every --eval-limit --checkpoint-every --keep --backend --out --quiet may be given)
+  --overwrite           train into an --out that holds another run (its checkpoint is replaced only at the end)
 ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder of task files):
   --augmentations N     distinct augmentations per task (default 1000)
   --test-versions N     versions of each test task to evaluate (default all)
@@ -82,13 +90,50 @@ async function pruneCheckpoints(dir: string, keep: number): Promise<void> {
   }
 }
 
+async function isDirectory(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((s) => s.isDirectory, () => false);
+}
+
+/** The step a checkpoint's meta.json records, or null when there is none (or it is unreadable). */
+async function savedStep(dir: string): Promise<number | null> {
+  try {
+    const step = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`)).step;
+    return Number.isSafeInteger(step) ? step : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks `out` before any long work: a folder (created if missing) that is writable, holding no other
+ * run unless this is that run resumed or `--overwrite` was given.
+ */
+async function prepareOut(out: string, resumingHere: boolean, overwrite: boolean): Promise<void> {
+  const info = await Deno.stat(out).catch(() => null);
+  if (info && !info.isDirectory) throw new UsageError(`--out: ${out} exists and is not a folder`);
+  if (!info) await Deno.mkdir(out, { recursive: true });
+  if (!resumingHere && !overwrite) {
+    for (const name of ["metrics.jsonl", "checkpoint", "checkpoints"]) {
+      if (await Deno.stat(`${out}/${name}`).then(() => true, () => false)) {
+        throw new UsageError(
+          `--out: ${out} holds another run (${name}); pass --resume ${out}/checkpoint to continue it, ` +
+            "--overwrite to replace it, or another --out",
+        );
+      }
+    }
+  }
+  const probe = `${out}/.write-test-${Deno.pid}`;
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw new UsageError(`--out: ${out} is not writable (${(e as Error).message})`);
+  }
+}
+
 /** Runs the train command; returns the process exit code. */
 export async function trainCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseArgs(argv, {
-    string: TRAIN_STRING_FLAGS,
-    boolean: ["help", "quiet", "skip-invalid", "recompute"],
-    alias: { h: "help" },
-  });
+  const flags = parseFlags(argv, TRAIN_FLAGS);
   if (flags.help) {
     // deno-lint-ignore no-console
     console.log(HELP);
@@ -96,42 +141,69 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   }
   if (flags._.length > 0) throw new UsageError(`unexpected argument "${flags._[0]}" (see --help)`);
   // --resume takes the preset, config, seed and data recipe from the checkpoint.
-  const resumeDir = flags.resume as string | undefined;
+  const resumeDir = flags.resume;
+  if (resumeDir !== undefined) {
+    const fixed = Object.keys(flags).filter((k) => k !== "_" && !RESUME_OVERRIDABLE.includes(k));
+    if (fixed.length > 0) {
+      throw new UsageError(
+        `--resume: ${
+          fixed.map((k) => `--${k}`).join(", ")
+        } cannot change a resumed run (they come from the ` +
+          `checkpoint); allowed: ${
+            RESUME_OVERRIDABLE.filter((k) => k !== "resume").map((k) => `--${k}`).join(" ")
+          }`,
+      );
+    }
+  }
   using resumed = resumeDir ? await loadCheckpoint(resumeDir) : null;
   const savedRun = resumed?.meta.recipe ?? null;
-  const preset = presetByName(savedRun?.preset ?? (flags.preset as string | undefined) ?? "sudoku-small");
+  const preset = presetByName(savedRun?.preset ?? flags.preset ?? "sudoku-small");
   const config = resumed ? resumed.config : resolveConfig(configFromFlags(preset, flags));
-  const seed = resumed ? resumed.meta.seed : numberFlag(flags, "seed") ?? 0;
-  const steps = numberFlag(flags, "steps") ?? savedRun?.steps ?? preset.steps;
-  const backendFlag = (flags.backend as string | undefined) ?? "wasm";
-  if (!BACKENDS.includes(backendFlag as BackendName)) {
-    throw new UsageError(`--backend: expected one of ${BACKENDS.join(", ")}, got "${backendFlag}"`);
+  const seed = resumed ? resumed.meta.seed : flags.seed ?? 0;
+  const steps = flags.steps ?? savedRun?.steps ?? preset.steps;
+  if (resumed && steps < resumed.meta.step) {
+    throw new UsageError(
+      `--steps: ${steps} is before the checkpoint's step ${resumed.meta.step} (${resumeDir})`,
+    );
+  }
+  const backendFlag = flags.backend ?? "wasm";
+  const out = flags.out ??
+    (resumeDir
+      ? runFolderOf(resumeDir)
+      : `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  const runId = crypto.randomUUID();
+  await prepareOut(out, resumeDir !== undefined && out === runFolderOf(resumeDir), flags.overwrite === true);
+  using _lock = await lockRun(out, runId);
+  // Under the lock no one else writes here: leftovers of an interrupted swap are put back or removed.
+  await recoverCheckpoint(`${out}/checkpoint`, { ownerGone: true });
+  await recoverCheckpointsIn(`${out}/checkpoints`, { ownerGone: true });
+  if (flags.overwrite) {
+    await Deno.remove(`${out}/checkpoints`, { recursive: true }).catch(() => {});
+    await Deno.truncate(`${out}/metrics.jsonl`).catch(() => {});
+  }
+  if (flags.data !== undefined && preset.task.kind !== "arc" && await isDirectory(flags.data)) {
+    throw new UsageError(`--data: ${flags.data} is a folder; ${preset.task.kind} reads a CSV file`);
   }
   const started = performance.now();
-  const backend = await initBackend(backendFlag as BackendName);
+  const backend = await initBackend(backendFlag);
   const quiet = flags.quiet === true;
   const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)), resumed?.meta.step ?? 0);
   const say = (line: string) => quiet || progress.log(line);
 
   const dataOptions: DataOptions = savedRun ? dataOptionsOf(savedRun, `${resumeDir}/meta.json`) : {
-    data: flags.data as string | undefined,
+    data: flags.data,
     seed,
-    trainSize: numberFlag(flags, "train-size") ?? preset.trainSize,
-    testSize: numberFlag(flags, "test-size") ?? preset.testSize,
-    ...optional("augmentations", numberFlag(flags, "augmentations")),
-    ...optional("testVersions", numberFlag(flags, "test-versions")),
+    trainSize: flags["train-size"] ?? preset.trainSize,
+    testSize: flags["test-size"] ?? preset.testSize,
+    ...optional("augmentations", flags.augmentations),
+    ...optional("testVersions", flags["test-versions"]),
     skipInvalid: flags["skip-invalid"] === true,
   };
   const data = await prepareData(preset, dataOptions);
-  const out = (flags.out as string | undefined) ??
-    (resumeDir
-      ? runFolderOf(resumeDir)
-      : `runs/${preset.name}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
-  await Deno.mkdir(out, { recursive: true });
   const metricsFile = await Deno.open(`${out}/metrics.jsonl`, { create: true, append: true });
   const enc = new TextEncoder();
   const logJson = (record: Record<string, unknown>) =>
-    metricsFile.writeSync(enc.encode(JSON.stringify(record) + "\n"));
+    metricsFile.writeSync(enc.encode(JSON.stringify({ run: runId, ...record }) + "\n"));
 
   // A resumed model belongs to `resumed` (disposed with it).
   const model = resumed?.model ?? createTrm(data.spec, config, { seed });
@@ -161,10 +233,10 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     steps,
     step: session.stepCount,
   });
-  const checkpointEvery = numberFlag(flags, "checkpoint-every") ?? 0;
-  const keep = numberFlag(flags, "keep") ?? 3;
-  const evalEvery = numberFlag(flags, "eval-every") ?? savedRun?.eval.every ?? 0;
-  const evalLimit = numberFlag(flags, "eval-limit") ?? savedRun?.eval.limit ?? undefined;
+  const checkpointEvery = flags["checkpoint-every"] ?? 0;
+  const keep = flags.keep ?? 3;
+  const evalEvery = flags["eval-every"] ?? savedRun?.eval.every ?? 0;
+  const evalLimit = flags["eval-limit"] ?? savedRun?.eval.limit ?? undefined;
   const recipe = {
     task: data.spec.name,
     preset: preset.name,
@@ -218,6 +290,13 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       accuracy: r.accuracy,
       count: r.count,
     });
+    const before = await savedStep(`${out}/checkpoint`);
+    if (before !== null && before > session.stepCount && !flags.overwrite) {
+      throw new UsageError(
+        `${out}/checkpoint: holds step ${before}, further than this run's ${session.stepCount}; not replaced ` +
+          "(pass --overwrite to replace it)",
+      );
+    }
     const checkpoint = await save(`${out}/checkpoint`);
     say(
       `held-out exact accuracy ${

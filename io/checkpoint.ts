@@ -29,6 +29,8 @@ import type { TrainSession } from "../core/train_session.ts";
 import { mixerFromJson, schemeFromJson, UnknownPluginError } from "../plugins/registry.ts";
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
+import { firstNonFinite } from "./finite.ts";
+import { recoverCheckpoint } from "./checkpoint_recover.ts";
 import {
   CheckpointError,
   type CheckpointMeta,
@@ -39,6 +41,8 @@ import {
 } from "./checkpoint_meta.ts";
 
 export * from "./checkpoint_meta.ts";
+export * from "./checkpoint_recover.ts";
+export * from "./finite.ts";
 
 /** Library version written into checkpoints. */
 export const VERSION = "0.1.0";
@@ -80,11 +84,20 @@ export interface SaveCheckpointOptions {
 export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions): Promise<string> {
   const { session } = options;
   const path = dir.replace(/\/+$/, "");
+  await recoverCheckpoint(path);
+  const state = await session.state();
+  const tensors = await toFileTensors(session.model, state, session.ema !== null);
+  // Never write a diverged model: the checkpoint already at `path` (if any) stays as it is.
+  const bad = firstNonFinite(tensors);
+  if (bad) {
+    throw new NonFiniteCheckpointError(
+      `${path}: not saved: tensor "${bad.name}" holds ${bad.value} (value ${bad.index}); ` +
+        "training diverged (try a lower --lr); the last good checkpoint is kept",
+    );
+  }
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(tmp, { recursive: true });
   try {
-    const state = await session.state();
-    const tensors = await toFileTensors(session.model, state, session.ema !== null);
     await writeFileAtomic(
       `${tmp}/tensors.safetensors`,
       encodeSafetensors(tensors, { format: "recursive-trm" }),
@@ -104,14 +117,40 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
     await writeJsonAtomic(`${tmp}/meta.json`, meta);
     // Swap the finished directory in: a crash leaves the old checkpoint or the new one, never half of one.
     const old = `${path}.old-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    crashPoint("before-first-rename");
     const existed = await Deno.rename(path, old).then(() => true, () => false);
+    crashPoint("after-first-rename");
     await Deno.rename(tmp, path);
+    crashPoint("after-second-rename");
     if (existed) await Deno.remove(old, { recursive: true });
   } catch (e) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw e;
   }
   return path;
+}
+
+/** A checkpoint that would hold, or holds, a NaN or an infinity. */
+export class NonFiniteCheckpointError extends CheckpointError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NonFiniteCheckpointError";
+  }
+}
+
+/**
+ * Test hook: `TRM_TEST_CRASH_AT=<point>` ends the process at that point of the swap, as a kill -9 would
+ * (no cleanup runs), so tests can check that the next start recovers. Inert unless the variable is set.
+ */
+function crashPoint(point: string): void {
+  let at: string | undefined;
+  try {
+    at = Deno.env.get("TRM_TEST_CRASH_AT");
+  } catch {
+    return; // no env permission: never set
+  }
+  if (at === point) Deno.exit(137);
 }
 
 /**
@@ -202,6 +241,11 @@ export interface LoadedCheckpoint extends Disposable {
  */
 export async function loadCheckpoint(dir: string, mixer?: MixerResolver): Promise<LoadedCheckpoint> {
   let meta: unknown;
+  // A swap killed between its two renames left the checkpoint beside its path: put it back first.
+  // (A trainer mid-swap has both halves complete, so taking its new one early loses nothing.)
+  if (!await Deno.stat(`${dir}/meta.json`).then(() => true, () => false)) {
+    await recoverCheckpoint(dir, { ownerGone: true });
+  }
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
   } catch (e) {
@@ -260,6 +304,12 @@ export function decodeCheckpoint(
   }
   const file = `${label}/tensors.safetensors`;
   const stored = fileState(decodeSafetensors(bytes, file).tensors, meta, file);
+  const bad = firstNonFinite(stored.tensors);
+  if (bad) {
+    throw new NonFiniteCheckpointError(
+      `${file}: tensor "${bad.name}" holds ${bad.value} (value ${bad.index}); refusing a non-finite checkpoint`,
+    );
+  }
   const model = createTrm(meta.taskSpec, config);
   try {
     const named = namedVariables(model);
