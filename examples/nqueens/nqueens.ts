@@ -9,6 +9,7 @@
  */
 import {
   createRng,
+  DataError,
   deriveSeed,
   exactScore,
   type Example,
@@ -22,6 +23,7 @@ import {
   type TrainSource,
 } from "@recursive/trm/core";
 import { applyDihedral, type DihedralId } from "@recursive/trm/augment";
+import { colourGrid, svgDocument } from "@recursive/trm/viz";
 
 /** A board: `queens[r]` is the column of row r's queen, or -1 where not given. */
 export interface QueensPuzzle {
@@ -99,6 +101,16 @@ const toBoard = (n: number, cols: Int8Array): Int32Array => {
 export interface QueensTask extends Task<QueensPuzzle> {
   /** Exact match and `valid` (N non-attacking queens extending the givens). */
   score(predicted: Int32Array, example: Example): Score & { readonly valid: boolean };
+  /** N non-attacking queens that keep the givens. */
+  validate(puzzle: QueensPuzzle, answer: QueensPuzzle): boolean;
+  /** N lines of N characters: `Q` a queen, `.` an empty cell. */
+  parse(text: string): QueensPuzzle;
+  /** The board as {@linkcode QueensTask.parse} reads it. */
+  format(puzzle: QueensPuzzle): string;
+  /** A chessboard with the queens. */
+  render(tokens: Int32Array): string;
+  /** Puzzles with a unique completion. */
+  generate(count: number, seed: number): QueensPuzzle[];
 }
 
 /**
@@ -129,6 +141,31 @@ export function queensTask(n = 8): QueensTask {
         valid: all && isQueensSolution(colsOf(predicted), colsOf(example.input)),
       };
     },
+    validate: (puzzle, answer) => isQueensSolution(answer.givens, puzzle.givens),
+    parse: (text) => {
+      const rows = text.trim().split(/\r?\n/).map((l) => l.trim());
+      if (rows.length !== n || rows.some((r) => r.length !== n || /[^Q.]/.test(r))) {
+        throw new DataError(`puzzle: expected ${n} lines of ${n} characters "Q" or "."`);
+      }
+      return { n, givens: colsOf(Int32Array.from(rows.join(""), (ch) => (ch === "Q" ? 2 : 1))) };
+    },
+    format: (p) => {
+      const cols = p.solution ?? p.givens;
+      return Array.from(
+        { length: n },
+        (_, r) => Array.from({ length: n }, (_, c) => (cols[r] === c ? "Q" : ".")).join(""),
+      )
+        .join("\n");
+    },
+    render: (tokens) =>
+      svgDocument(
+        colourGrid(n, n, Array.from(tokens, (t, i) => t === 2 ? 2 : (Math.floor(i / n) + i) % 2), [
+          "#f0d9b5",
+          "#b58863",
+          "#c62828",
+        ], 20),
+      ),
+    generate: (count, seed) => generateQueensSet(seed, count, n),
   };
 }
 
@@ -176,4 +213,9 @@ export function generateQueensSet(seed: number, count: number, n = 8): QueensPuz
     if (!seen.has(key)) seen.add(key), out.push(p);
   }
   return out;
+}
+
+/** The plugin for `--task examples/nqueens/nqueens.ts`: an 8x8 board, or the side of a checkpoint's spec. */
+export default function plugin(spec?: { readonly seqLen: number }): QueensTask {
+  return queensTask(spec ? Math.round(Math.sqrt(spec.seqLen)) : 8);
 }
