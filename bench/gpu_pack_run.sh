@@ -7,7 +7,7 @@
 #   ./run.sh train|eval|solve [flags]   the CLI (default --backend webgpu)
 #   ./run.sh gpu-info            what WebGPU adapter Deno sees
 #
-# A later --backend overrides the default (the last value of a flag wins).
+# A --backend you pass replaces the default (the CLI refuses a flag given twice).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -61,10 +61,12 @@ export DENO_NO_UPDATE_CHECK=1
 run() { exec "$deno" run -A --no-config --cached-only "$@"; }
 cmd=${1:-}
 [ $# -gt 0 ] && shift
+backend="--backend webgpu" # unquoted below: two words, or none
+for a in "$@"; do case "$a" in --backend | --backend=*) backend="" ;; esac; done
 case "$cmd" in
-bench) run "$here/bench.js" --backend webgpu "$@" ;;
-inference) run "$here/inference.js" --backend webgpu "$@" ;;
-train | eval | solve) run "$here/train.js" "$cmd" --backend webgpu "$@" ;;
+bench) run "$here/bench.js" $backend "$@" ;;
+inference) run "$here/inference.js" $backend "$@" ;;
+train | eval | solve) run "$here/train.js" "$cmd" $backend "$@" ;;
 gpu-info)
   exec "$deno" eval 'const a = await navigator.gpu?.requestAdapter();
 const i = a?.info;
