@@ -155,6 +155,9 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       );
     }
   }
+  const started = performance.now();
+  // Before any tensor exists (a checkpoint's load makes them on the backend in use).
+  const backend = await initBackend(flags.backend ?? "wasm");
   using resumed = resumeDir ? await loadCheckpoint(resumeDir) : null;
   const savedRun = resumed?.meta.recipe ?? null;
   const preset = presetByName(savedRun?.preset ?? flags.preset ?? "sudoku-small");
@@ -166,7 +169,6 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       `--steps: ${steps} is before the checkpoint's step ${resumed.meta.step} (${resumeDir})`,
     );
   }
-  const backendFlag = flags.backend ?? "wasm";
   const out = flags.out ??
     (resumeDir
       ? runFolderOf(resumeDir)
@@ -184,8 +186,6 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   if (flags.data !== undefined && preset.task.kind !== "arc" && await isDirectory(flags.data)) {
     throw new UsageError(`--data: ${flags.data} is a folder; ${preset.task.kind} reads a CSV file`);
   }
-  const started = performance.now();
-  const backend = await initBackend(backendFlag);
   const quiet = flags.quiet === true;
   const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)), resumed?.meta.step ?? 0);
   const say = (line: string) => quiet || progress.log(line);
