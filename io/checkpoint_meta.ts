@@ -16,6 +16,9 @@ export class CheckpointError extends Error {
   }
 }
 
+/** The newest major library version whose checkpoints this one reads. */
+const READS_MAJOR = 0;
+
 /** The `meta.json` format this library writes. */
 export const FORMAT_VERSION = 2;
 
@@ -100,7 +103,14 @@ export function validateMeta(json: unknown, file: string): CheckpointMeta {
       );
     }
   }
-  if (typeof json.version !== "string") fail("version", "a string", json.version);
+  const version = typeof json.version === "string" ? /^(\d+)\.\d+\.\d+/.exec(json.version) : null;
+  if (!version) return fail("version", 'a version string like "0.1.0"', json.version);
+  if (Number(version[1]) > READS_MAJOR) {
+    throw new CheckpointError(
+      `${file}: version: ${json.version} was written by a newer major version than this library reads ` +
+        `(${READS_MAJOR}.x); load it with a newer @recursive/trm`,
+    );
+  }
   const spec = json.taskSpec;
   if (!isObject(spec)) return fail("taskSpec", "an object", spec);
   if (typeof spec.name !== "string" || spec.name === "") {
@@ -156,8 +166,11 @@ function show(v: unknown): string {
 }
 
 function checkRng(rng: unknown, field: string, fail: Fail): void {
-  if (!Array.isArray(rng) || rng.length === 0 || !rng.every((x) => Number.isSafeInteger(x))) {
-    fail(field, "a non-empty array of integers (an RNG state)", rng);
+  // xoroshiro128+'s state: four 32-bit words.
+  const int32 = (x: unknown) =>
+    Number.isSafeInteger(x) && (x as number) >= -(2 ** 31) && (x as number) < 2 ** 32;
+  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every(int32)) {
+    fail(field, "an RNG state (an array of four 32-bit integers)", rng);
   }
 }
 

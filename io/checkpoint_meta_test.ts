@@ -61,7 +61,7 @@ Deno.test("validateMeta() names the file and the field of each bad value in one 
       withField("formatVersion", 3),
       `formatVersion: 3 is newer than this library reads (1 to 2); load it with a newer @recursive/trm`,
     ],
-    [withField("version", 2), `version: expected a string, got 2`],
+    [withField("version", 2), `version: expected a version string like "0.1.0", got 2`],
     [withField("taskSpec", null), `taskSpec: expected an object, got null`],
     [withField("taskSpec.name", ""), `taskSpec.name: expected a non-empty string, got ""`],
     [withField("taskSpec.vocabSize", 0), `taskSpec.vocabSize: expected an integer >= 1, got 0`],
@@ -123,7 +123,7 @@ Deno.test("validateMeta() migrates format 1: extra becomes the recipe, rng the s
   assertEquals(validateMeta(v1({}), FILE).recipe, null); // the library API stored no recipe
   const bad: [unknown, string][] = [
     [{ ...v1({}), preset: 1 }, `preset: expected a string or null, got 1`],
-    [{ ...v1({}), rng: [] }, `rng: expected a non-empty array of integers (an RNG state), got []`],
+    [{ ...v1({}), rng: [] }, `rng: expected an RNG state (an array of four 32-bit integers), got []`],
     [v1("x"), `extra: expected an object, got "x"`],
     [v1({ steps: 3 }), `extra.data: expected an object, got nothing`],
     [v1({ data: {}, steps: "3" }), `extra.steps: expected an integer >= 0, got "3"`],

@@ -217,6 +217,12 @@ Deno.test("adversarial: bad flags, bad files, non-finite weights, killed swaps, 
     ['step "2"', (m) => m.step = "2", "step"],
     ["no rng", (m) => delete (m.state as Record<string, Record<string, unknown>>).train!.rng, "rng"],
     ["future format", (m) => m.formatVersion = 9, "formatVersion"],
+    [
+      "rng [1]",
+      (m) => (m.state as Record<string, Record<string, unknown>>).train!.rng = [1],
+      "state.train.rng",
+    ],
+    ["version 9.9.9", (m) => m.version = "9.9.9", "version: 9.9.9"],
     ["taskSpec.name a number", (m) => (m.taskSpec as Record<string, unknown>).name = 7, "taskSpec.name"],
   ];
   for (const [what, edit, field] of metaDefects) {
@@ -362,6 +368,6 @@ Deno.test("adversarial: bad flags, bad files, non-finite weights, killed swaps, 
   cases++;
 
   await assertSame(good, saved, "the whole suite");
-  assert(cases >= 40, `${cases} cases`);
+  assert(cases >= 46, `${cases} cases`);
   await Deno.remove(root, { recursive: true });
 });
