@@ -106,6 +106,25 @@ async function main(): Promise<void> {
     console.error(`error: --port: expected an integer in 0..65535, got "${flags.port}"`);
     Deno.exit(2);
   }
+  const hostname = String(flags.hostname);
+  // A busy port is one line up front, before the bundling (which takes seconds), and again at listen.
+  const busy = (e: unknown): never => {
+    const why = e instanceof Deno.errors.AddrInUse
+      ? "is in use"
+      : `cannot be opened (${(e as Error).message})`;
+    // deno-lint-ignore no-console
+    console.error(
+      `error: --port: ${hostname}:${port} ${why}; pick another with --port N (0 = any free port)`,
+    );
+    Deno.exit(2);
+  };
+  if (port !== 0) {
+    try {
+      Deno.listen({ port, hostname }).close();
+    } catch (e) {
+      busy(e);
+    }
+  }
   const checkpoint = typeof flags.checkpoint === "string" ? flags.checkpoint : await newestCheckpoint("runs");
   try {
     await Deno.stat(`${checkpoint}/meta.json`);
@@ -114,14 +133,21 @@ async function main(): Promise<void> {
     console.error(`warning: ${checkpoint}/meta.json not found; the page will report it (see --checkpoint)`);
   }
   const [app, wasm] = await Promise.all([bundle(), wasmDir()]);
-  Deno.serve({
-    port,
-    hostname: String(flags.hostname),
-    onListen: ({ hostname, port }: Deno.NetAddr) => {
-      // deno-lint-ignore no-console
-      console.log(`serving the TRM demo on http://${hostname}:${port}/`);
-    },
-  }, async (req: Request) => isolate(await route(req)));
+  try {
+    serve();
+  } catch (e) {
+    busy(e);
+  }
+  function serve(): void {
+    Deno.serve({
+      port,
+      hostname,
+      onListen: ({ hostname, port }: Deno.NetAddr) => {
+        // deno-lint-ignore no-console
+        console.log(`serving the TRM demo on http://${hostname}:${port}/`);
+      },
+    }, async (req: Request) => isolate(await route(req)));
+  }
 
   async function route(req: Request): Promise<Response> {
     const path = decodeURIComponent(new URL(req.url).pathname);
