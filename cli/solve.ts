@@ -14,6 +14,7 @@ import { type ArcTestSource, encodeArcGrid, loadArcFile } from "../tasks/arc/mod
 import { prepareData } from "./data.ts";
 import { haltProbability, puzzleFromText, tokensToText, traceSvg } from "../viz/mod.ts";
 import { writeFileAtomic } from "../io/mod.ts";
+import { taskOrSpec } from "../tasks/builtin.ts";
 
 const HELP = `Solve one puzzle with a trained checkpoint.
 
@@ -42,8 +43,11 @@ function codec(
   spec: TaskSpec,
   text: string,
 ): { example: Example; show: (tokens: ArrayLike<number>) => string } {
-  const input = puzzleFromText(spec, text);
-  return { example: { input, label: input.slice(), puzzleId: 0 }, show: (t) => tokensToText(spec, t) };
+  const input = puzzleFromText(taskOrSpec(spec), text);
+  return {
+    example: { input, label: input.slice(), puzzleId: 0 },
+    show: (t) => tokensToText(taskOrSpec(spec), t),
+  };
 }
 
 /**
@@ -71,7 +75,7 @@ async function arcCodec(
     }
   }
   const input = encodeArcGrid(pair.input);
-  const show = (t: ArrayLike<number>) => tokensToText(meta.taskSpec, t);
+  const show = (t: ArrayLike<number>) => tokensToText(taskOrSpec(meta.taskSpec), t);
   return { example: { input, label: input.slice(), puzzleId }, show };
 }
 
@@ -133,7 +137,7 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
     },
   });
   if (flags.svg !== undefined) {
-    await writeFileAtomic(flags.svg, traceSvg(ckpt.meta.taskSpec, example.input, frames));
+    await writeFileAtomic(flags.svg, traceSvg(taskOrSpec(ckpt.meta.taskSpec), example.input, frames));
   }
 
   const confidence = haltProbability(r.qHalt[0]!);

@@ -42,6 +42,21 @@ export function builtinTask(spec: TaskSpec): Task<unknown> | undefined {
 }
 
 /**
+ * The built-in task of `spec`, or `spec` itself when there is none (viz then draws plain token grids):
+ * what a caller holding only a checkpoint's spec passes to viz.
+ *
+ * @example
+ * ```ts
+ * import { taskOrSpec } from "@recursive/trm/tasks";
+ * const spec = { name: "sort", vocabSize: 10, seqLen: 4, numPuzzleIds: 1 };
+ * if (taskOrSpec(spec) !== spec) throw new Error("no built-in task named sort");
+ * ```
+ */
+export function taskOrSpec(spec: TaskSpec): Task<unknown> | TaskSpec {
+  return builtinTask(spec) ?? spec;
+}
+
+/**
  * A task plugin from a specifier: a built-in name (`sudoku`, `maze`, `arc`), or a module (file path,
  * `file:`, `npm:`, `jsr:`, `https:`) whose default export is a task, or a function of the checkpoint's
  * spec returning one. Throws a `DataError` with one line when the module has no such export.

@@ -56,6 +56,10 @@ Deno.test("published folders never import bench/ or tests/, and tasks/viz never 
   }
 });
 
+Deno.test("viz/ imports no task: tasks draw themselves through viz (render hooks), never the reverse", async () => {
+  assertEquals(await violations("viz", ["tasks/", "examples/"]), []);
+});
+
 Deno.test("the checker sees a planted upward import", async () => {
   const dir = await Deno.makeTempDir({ dir: root + "core" });
   const rel = dir.slice(root.length);

@@ -24,6 +24,7 @@ import { encodeArcGrid } from "../tasks/arc/tokenizer.ts";
 import { saveCheckpoint } from "../io/checkpoint.ts";
 import { tokensToText } from "../viz/mod.ts";
 import { tinyConfig } from "./_helpers.ts";
+import { taskOrSpec } from "../tasks/builtin.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
@@ -57,7 +58,7 @@ async function solveInDeno(
     earlyHalt: true,
     onStep: (_s, p) => void frames.push(Array.from(p[0]!)),
   });
-  return { text: tokensToText(spec, r.predictions[0]!), steps: r.stepsUsed[0]!, frames };
+  return { text: tokensToText(taskOrSpec(spec), r.predictions[0]!), steps: r.stepsUsed[0]!, frames };
 }
 
 /** Starts `web/serve.ts` on a free port; resolves to its URL and a stop function. */
@@ -197,7 +198,10 @@ Deno.test({
           // the first step is compared (the library's own WebGPU parity tests bound the numbers).
           const same = got.frames[0]!.filter((t, i) => t === want.frames[0]![i]).length;
           assert(same >= 15, `step 1 agrees with Deno on ${same}/16 cells`);
-          assertEquals(await page.textContent("#answer"), tokensToText(sudoku, got.frames.at(-1)!));
+          assertEquals(
+            await page.textContent("#answer"),
+            tokensToText(taskOrSpec(sudoku), got.frames.at(-1)!),
+          );
         }
         // The trace: the puzzle and one panel per supervision step, each captioned with its halting probability.
         const steps = got.frames.length;

@@ -5,13 +5,15 @@
  * @module
  */
 import { DataError, type Task, type TaskSpec } from "../core/task.ts";
-import { builtinTask } from "../tasks/builtin.ts";
 import { gridShape } from "./grid.ts";
 
-/** A task (its hooks) or, deprecated, a bare spec resolved to the built-in task of that name. */
+/**
+ * A task (its hooks) or a bare spec (no hooks: token rows). viz imports no task: callers that hold only a
+ * checkpoint's spec look the task up (`builtinTask(spec)` from `@recursive/trm/tasks`).
+ */
 export type TextTarget = TaskSpec | Task<unknown>;
 
-const taskOf = (t: TextTarget): Task<unknown> | undefined => ("encode" in t ? t : builtinTask(t));
+const taskOf = (t: TextTarget): Task<unknown> | undefined => ("encode" in t ? t : undefined);
 const specOf = (t: TextTarget): TaskSpec => ("encode" in t ? t.spec : t);
 
 /**
@@ -21,8 +23,8 @@ const specOf = (t: TextTarget): TaskSpec => ("encode" in t ? t.spec : t);
  * @example
  * ```ts
  * import { puzzleFromText } from "@recursive/trm/viz";
- * const spec = { name: "sudoku", vocabSize: 6, seqLen: 16, numPuzzleIds: 1 };
- * const t = puzzleFromText(spec, "1.3.\n3..2\n.1..\n4..1");
+ * import { sudokuTask } from "@recursive/trm/tasks/sudoku";
+ * const t = puzzleFromText(sudokuTask({ boxRows: 2, boxCols: 2 }), "1.3.\n3..2\n.1..\n4..1");
  * if (t[0] !== 2 || t[1] !== 1 || t.length !== 16) throw new Error("tokens");
  * ```
  */
@@ -38,8 +40,8 @@ export function puzzleFromText(target: TextTarget, text: string): Int32Array {
  * @example
  * ```ts
  * import { tokensToText } from "@recursive/trm/viz";
- * const spec = { name: "sudoku", vocabSize: 4, seqLen: 4, numPuzzleIds: 1 }; // 2x2 (N + 2 tokens)
- * if (tokensToText(spec, [2, 3, 3, 2]) !== "1 2\n2 1") throw new Error("text");
+ * import { sudokuTask } from "@recursive/trm/tasks/sudoku";
+ * if (tokensToText(sudokuTask({ boxRows: 2, boxCols: 2 }), [2, 3, 3, 2, 3, 2, 2, 3, 2, 3, 3, 2, 3, 2, 2, 3]).split("\n").length !== 4) throw new Error("text");
  * ```
  */
 export function tokensToText(target: TextTarget, tokens: ArrayLike<number>): string {

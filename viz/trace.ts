@@ -6,7 +6,6 @@
  * @module
  */
 import type { Task, TaskSpec } from "../core/task.ts";
-import { builtinTask } from "../tasks/builtin.ts";
 import { panelFromSvg, tokenGridPanel } from "./grid.ts";
 import { type Panel, sideBySide } from "./svg.ts";
 
@@ -44,7 +43,7 @@ export function sudokuBoxRows(n: number): number {
  * ```
  */
 export function taskPanel(target: RenderTarget, tokens: ArrayLike<number>, input: ArrayLike<number>): Panel {
-  const task = "spec" in target ? target : builtinTask(target);
+  const task = "spec" in target ? target : undefined; // a bare spec: the generic grid
   const spec = "spec" in target ? target.spec : target;
   if (task?.render) return panelFromSvg(task.render(Int32Array.from(tokens), Int32Array.from(input)));
   return tokenGridPanel(spec, tokens, input);

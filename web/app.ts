@@ -27,6 +27,7 @@ import {
   type TraceFrame,
   traceSvg,
 } from "../viz/mod.ts";
+import { taskOrSpec } from "../tasks/builtin.ts";
 
 /** What a finished solve leaves on `window.trm` for scripts and tests. */
 interface SolveResult {
@@ -87,7 +88,7 @@ async function loadModel(base: string): Promise<LoadedCheckpoint> {
 function examplePuzzle(ckpt: LoadedCheckpoint, seed: number): string {
   const spec = ckpt.meta.taskSpec, side = Math.round(Math.sqrt(spec.seqLen)), rng = createRng(seed);
   if (spec.name === "maze") {
-    return tokensToText(spec, Int32Array.from(generateMaze(rng, { size: side }).cells));
+    return tokensToText(taskOrSpec(spec), Int32Array.from(generateMaze(rng, { size: side }).cells));
   }
   const boxRows = sudokuBoxRows(side);
   const p = generateSudoku(rng, { boxRows, boxCols: side / boxRows });
@@ -100,7 +101,7 @@ function examplePuzzle(ckpt: LoadedCheckpoint, seed: number): string {
 /** The puzzle the user chose, as tokens. */
 async function chosenInput(ckpt: LoadedCheckpoint): Promise<Int32Array> {
   const spec = ckpt.meta.taskSpec;
-  if (spec.name !== "arc") return puzzleFromText(spec, $<HTMLTextAreaElement>("puzzle").value);
+  if (spec.name !== "arc") return puzzleFromText(taskOrSpec(spec), $<HTMLTextAreaElement>("puzzle").value);
   const id = $<HTMLSelectElement>("arc-task").value;
   const task = await (await fetchOk(`/arc/${id}.json`)).json();
   const input = task?.test?.[0]?.input;
@@ -118,7 +119,7 @@ function animate(ckpt: LoadedCheckpoint, input: Int32Array, frames: readonly Tra
   const show = () => {
     const f = frames[Math.min(k, frames.length - 1)]!;
     $("anim").innerHTML = sideBySide([{
-      panel: taskPanel(ckpt.meta.taskSpec, f.tokens, input),
+      panel: taskPanel(taskOrSpec(ckpt.meta.taskSpec), f.tokens, input),
       caption: `step ${f.step} of ${frames.length}, halt p=${haltProbability(f.q).toFixed(2)}`,
     }]);
     k = (k + 1) % (frames.length + 2);
@@ -139,14 +140,14 @@ async function solve(ckpt: LoadedCheckpoint, backend: string): Promise<void> {
     earlyHalt: !$<HTMLInputElement>("full").checked,
     onStep: (step, p, q) => void frames.push({ step, tokens: p[0]!.slice(), q: q[0]! }),
   });
-  const answer = tokensToText(spec, r.predictions[0]!);
+  const answer = tokensToText(taskOrSpec(spec), r.predictions[0]!);
   $("answer").textContent = answer;
   $("steps").textContent =
     `${r.stepsUsed[0]} of ${ckpt.config.supervision.maxSteps} supervision steps, halting ` +
     `confidence ${haltProbability(r.qHalt[0]!).toFixed(3)}, ${
       (performance.now() - t0).toFixed(0)
     } ms on ${backend}`;
-  $("trace").innerHTML = traceSvg(spec, input, frames);
+  $("trace").innerHTML = traceSvg(taskOrSpec(spec), input, frames);
   animate(ckpt, input, frames);
   const result: SolveResult = {
     backend,
