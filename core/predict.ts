@@ -41,6 +41,14 @@ export interface PredictOptions {
     answers: readonly Int32Array[],
     margins: Float32Array,
   ) => void;
+  /**
+   * Replaces the state entering supervision step `step` (1 = the fresh init state) of the batch whose
+   * first row is puzzle `first` (the batch has `batchSize` rows; those past the last puzzle are
+   * padding). Test-time noise (`sample`, core/sampling.ts) is this hook. It returns new tensors for the states
+   * it changes (and may return the others as they are); predict owns what it returns and disposes what
+   * it replaced. It must not dispose `state`.
+   */
+  readonly perturb?: (state: State, step: number, first: number) => State;
 }
 
 /** The model's answer to one puzzle. */
@@ -130,6 +138,11 @@ export async function predict(
     const traces: Int32Array[][] = Array.from({ length: n }, () => []);
     try {
       for (let s = 1; s <= N; s++) {
+        if (options.perturb) {
+          const changed = options.perturb(carry, s, start), kept = new Set(Object.values(changed));
+          for (const t of Object.values(carry)) if (!kept.has(t)) t.dispose();
+          carry = changed;
+        }
         const next = supervisionForward(model, x, carry);
         tf.dispose(Object.values(carry));
         carry = next;

@@ -88,3 +88,28 @@ Deno.test("predict: bad options and bad tokens get one clear error", async () =>
   );
   assertEquals(await predict(model, puzzles, []), []);
 });
+
+Deno.test("predict: perturb sees each step and batch, identity changes nothing, its states are used", async () => {
+  using model = createTrm(spec, tinyConfig(mlpMixer(), 4), { seed: 2 });
+  const base = await predict(model, puzzles, inputs, { haltThreshold: null, batchSize: 4 });
+  const calls: string[] = [];
+  const same = await predict(model, puzzles, inputs, {
+    haltThreshold: null,
+    batchSize: 4,
+    perturb: (s, step, first) => (calls.push(`${first}:${step}`), s),
+  });
+  assertEquals(calls.join(" "), "0:1 0:2 0:3 4:1 4:2 4:3");
+  assertEquals(same.map((p) => Array.from(p.answer)), base.map((p) => Array.from(p.answer)));
+  // Replacing y before the last step changes the answers: predict runs on what the hook returns.
+  const moved = await predict(model, puzzles, inputs, {
+    haltThreshold: null,
+    perturb: (s, step) => (step === 3 ? { ...s, y: tf.mul(s.y!, -3) as tf.Tensor3D } : s),
+  });
+  assert(moved.some((p, i) => p.answer.some((t, j) => t !== base[i]!.answer[j])), "answers move");
+  await assertNoLeak(() =>
+    predict(model, puzzles, inputs, {
+      batchSize: 4,
+      perturb: (s) => ({ ...s, z: tf.add(s.z!, 1) as tf.Tensor3D }),
+    })
+  );
+});
