@@ -24,6 +24,7 @@ export * from "./halting.ts";
 export * from "./train_session.ts";
 export * from "./evaluate.ts";
 export * from "./predict.ts";
+export * from "./sampling.ts";
 export * from "./small_config.ts";
 export * from "./recompute.ts";
 export * from "./gradient.ts";
