@@ -55,6 +55,8 @@ const flag = { kind: "boolean" } as const;
 /** Every flag of `train` with its type and range: the one schema all of them are validated against. */
 export const TRAIN_FLAGS = {
   preset: { kind: "choice", choices: Object.keys(PRESETS) },
+  task: text, // a built-in task name or a module specifier (tasks/builtin.ts loadTaskPlugin)
+  config: text,
   mixer: { kind: "choice", choices: Object.keys(MIXERS) },
   scheme: text, // checked against the plugin registry, which can grow at run time
   heads: int(1),
@@ -124,7 +126,7 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?
 }
 
 /** Applies flag overrides to a preset's config input; throws a {@linkcode UsageError} for a bad value. */
-export function configFromFlags(preset: Preset, f: TrainFlags): TrmConfigInput {
+export function configFromFlags(preset: Pick<Preset, "config">, f: TrainFlags): TrmConfigInput {
   const base = preset.config;
   const model: {
     -readonly [K in keyof NonNullable<TrmConfigInput["model"]>]: NonNullable<TrmConfigInput["model"]>[K];

@@ -5,18 +5,20 @@
  */
 import { UsageError } from "./flags.ts";
 import { DataError, NonFiniteLossError } from "../core/mod.ts";
-import { CheckpointError, SafetensorsError } from "../io/mod.ts";
+import { CheckpointError, RunFolderError, SafetensorsError } from "../io/mod.ts";
 import { UnknownPluginError } from "../plugins/registry.ts";
 import { trainCommand } from "./train.ts";
 import { evalCommand } from "./eval.ts";
 import { solveCommand } from "./solve.ts";
 import { convertCommand } from "./convert.ts";
+import { plotCommand } from "./plot.ts";
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
   train: trainCommand,
   eval: evalCommand,
   solve: solveCommand,
   convert: convertCommand,
+  plot: plotCommand,
 };
 
 /** One line: control characters (from data files, paths, JSON) escaped, so a message never spans lines. */
@@ -28,7 +30,8 @@ export function oneLine(message: string): string {
 /** Bad input (exit 2): the user can fix it from the message alone. */
 function isBadInput(e: unknown): boolean {
   return e instanceof UsageError || e instanceof RangeError || e instanceof CheckpointError ||
-    e instanceof SafetensorsError || e instanceof NonFiniteLossError || e instanceof DataError ||
+    e instanceof SafetensorsError || e instanceof RunFolderError || e instanceof NonFiniteLossError ||
+    e instanceof DataError ||
     e instanceof UnknownPluginError || e instanceof Deno.errors.NotFound ||
     e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory ||
     e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.AlreadyExists ||

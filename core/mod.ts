@@ -30,3 +30,5 @@ export * from "./recompute.ts";
 export * from "./gradient.ts";
 export * from "./answer_loss.ts";
 export * from "./scheme.ts";
+export * from "./trainer.ts";
+export * from "./task_data.ts";

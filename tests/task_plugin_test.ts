@@ -1,11 +1,10 @@
 /**
- * A new task written here, against the public API only (../mod.ts and ../viz/mod.ts): sorting 6 digits.
+ * A new task written against the public API only (testdata/sort_task.ts, ../viz/mod.ts): sorting 6 digits.
  * It trains with TrainSession on its own small preset, evaluates with its own validate (validRate),
  * predicts with early halting and trace, and renders through the generic renderer.
  */
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import {
-  createRng,
   createTrm,
   DataError,
   evaluate,
@@ -14,7 +13,6 @@ import {
   presets,
   resolveConfig,
   runLengthWarnings,
-  type Task,
   TrainSession,
 } from "../mod.ts";
 import { traceSvg } from "../viz/mod.ts";
@@ -22,40 +20,8 @@ import { testBackend } from "./_helpers.ts";
 
 await testBackend();
 
-// --- the task plugin (the smallest working one: spec, encode, decode, validate, parse, format, generate)
-type Digits = { readonly digits: number[] };
-const L = 6;
-const sortTask: Task<Digits> = {
-  spec: { name: "sort", vocabSize: 11, seqLen: L, numPuzzleIds: 1 },
-  encode: (p) => ({
-    input: Int32Array.from(p.digits, (d) => d + 1),
-    label: Int32Array.from([...p.digits].sort((a, b) => a - b), (d) => d + 1),
-    puzzleId: 0,
-  }),
-  decode: (t) => ({ digits: Array.from(t, (v) => v - 1) }),
-  validate: (p, a) =>
-    a.digits.every((d, i) => i === 0 || a.digits[i - 1]! <= d) &&
-    [...a.digits].sort().join() === [...p.digits].sort().join(),
-  parse: (text) => {
-    if (!/^[0-9]{6}$/.test(text.trim())) throw new DataError("puzzle: expected 6 digits");
-    return { digits: Array.from(text.trim(), Number) };
-  },
-  format: (p) => p.digits.join(""),
-  generate: (n, seed) => {
-    const rng = createRng(seed);
-    return Array.from({ length: n }, () => ({ digits: Array.from({ length: L }, () => rng.int(0, 9)) }));
-  },
-  // CPU-test size: a small model, 2 supervision steps, a 1-position puzzle prefix.
-  preset: {
-    steps: 60,
-    config: {
-      model: { hidden: 32, puzzleEmbLen: 1 },
-      supervision: { maxSteps: 2 },
-      optim: { batchSize: 32 },
-    },
-  },
-};
-// ---
+// The task plugin (one file, public API only: spec, encode, decode, validate, parse, format, generate).
+import { sortTask } from "./testdata/sort_task.ts";
 
 Deno.test("a task plugin trains, evaluates with its validate, predicts with halting and trace, renders", async () => {
   const steps = sortTask.preset!.steps!;

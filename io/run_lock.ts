@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { UsageError } from "./schema.ts";
+import { RunFolderError } from "./run_folder_error.ts";
 
 /** A held lock; disposing it releases it (the file stays: removing it could let two processes lock two inodes). */
 export interface RunLock extends Disposable {
@@ -17,7 +17,7 @@ export interface RunLock extends Disposable {
 /** How long to wait for the lock before deciding another live trainer holds it. */
 const WAIT_MS = 300;
 
-/** Takes `dir/.lock` for run `runId`, or throws a {@linkcode UsageError} naming the holder's pid. */
+/** Takes `dir/.lock` for run `runId`, or throws a {@linkcode RunFolderError} naming the holder's pid. */
 export async function lockRun(dir: string, runId: string): Promise<RunLock> {
   const path = `${dir}/.lock`;
   const file = await Deno.open(path, { read: true, write: true, create: true });
@@ -35,7 +35,7 @@ export async function lockRun(dir: string, runId: string): Promise<RunLock> {
     } catch {
       // still being written
     }
-    throw new UsageError(`${dir}: another training (${holder}) is writing this folder (lock ${path})`);
+    throw new RunFolderError(`${dir}: another training (${holder}) is writing this folder (lock ${path})`);
   }
   await file.truncate(0);
   await file.write(new TextEncoder().encode(JSON.stringify({ pid: Deno.pid, run: runId }) + "\n"));
