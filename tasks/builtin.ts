@@ -9,6 +9,7 @@ import { DataError, type Task, type TaskSpec } from "@recursive/trm/core";
 import { sudokuTask } from "./sudoku/sudoku.ts";
 import { mazeTask } from "./maze/maze.ts";
 import { arcTask } from "./arc/task.ts";
+import { queensTask } from "./nqueens/nqueens.ts";
 
 /** Box height of an N x N Sudoku: the largest divisor of N not above its square root (2 for 6x6). */
 function boxRows(n: number): number {
@@ -25,6 +26,7 @@ export const BUILTIN_TASKS: Readonly<Record<string, (spec?: TaskSpec) => Task<un
   },
   maze: (spec) => mazeTask({ size: spec ? Math.round(Math.sqrt(spec.seqLen)) : 30 }) as Task<unknown>,
   arc: (spec) => arcTask(spec?.numPuzzleIds ?? 1) as Task<unknown>,
+  nqueens: (spec) => queensTask(spec ? Math.round(Math.sqrt(spec.seqLen)) : 8) as Task<unknown>,
 };
 
 /**
@@ -57,7 +59,7 @@ export function taskOrSpec(spec: TaskSpec): Task<unknown> | TaskSpec {
 }
 
 /**
- * A task plugin from a specifier: a built-in name (`sudoku`, `maze`, `arc`), or a module (file path,
+ * A task plugin from a specifier: a built-in name (`sudoku`, `maze`, `arc`, `nqueens`), or a module (file path,
  * `file:`, `npm:`, `jsr:`, `https:`) whose default export is a task, or a function of the checkpoint's
  * spec returning one. Throws a `DataError` with one line when the module has no such export.
  */

@@ -17,6 +17,7 @@ import {
   queensTestSource,
   queensTrainSource,
 } from "./nqueens.ts";
+import { builtinTask } from "../builtin.ts";
 
 Deno.test("allQueenSolutions() finds the known counts (4 for 6x6, 40 for 7x7, 92 for 8x8) and each is valid", () => {
   assertEquals(allQueenSolutions(6).length, 4);
@@ -64,4 +65,14 @@ Deno.test("a tiny TRM learns 7x7 N-Queens completion through the public API only
   // with this seed and config (300 steps, lr 5e-3): 0 -> 0.225 (XNNPACK), 0.825 (OpenBLAS, 2 threads),
   // 0.4 (OpenBLAS, 1 thread); the untrained model places no valid board.
   assert(after >= 0.15 && after > before, `held-out valid completions ${before} -> ${after}`);
+});
+
+Deno.test("builtinTask() rebuilds N-Queens from a checkpoint's spec (side = sqrt(seqLen)) with its hooks", () => {
+  const t = builtinTask({ name: "nqueens", vocabSize: 3, seqLen: 36, numPuzzleIds: 1 });
+  assert(t?.parse && t.format && t.validate && t.render && t.generate, "nqueens hooks");
+  assertEquals(t.spec.seqLen, 36);
+  const [p] = t.generate(1, 3) as ReturnType<typeof generateQueensSet>;
+  const givens = { n: 6, givens: p!.givens };
+  assertEquals((t.parse!(t.format!(givens)) as typeof givens).givens, p!.givens);
+  assert(t.validate!(p!, { n: 6, givens: p!.solution! }));
 });

@@ -1,5 +1,5 @@
 /**
- * An example third-party task written only against the public API: N-Queens completion. The input is an
+ * N-Queens completion, a task written only against the public task interface (not in the paper). The input is an
  * N x N board with some queens placed; the answer is the full placement of N non-attacking queens
  * that extends them (the givens are chosen so that exactly one completion exists).
  *
@@ -22,8 +22,9 @@ import {
   type TestSource,
   type TrainSource,
 } from "@recursive/trm/core";
-import { applyDihedral, type DihedralId } from "@recursive/trm/augment";
-import { colourGrid, svgDocument } from "@recursive/trm/viz";
+import { applyDihedral, type DihedralId } from "../../augment/dihedral.ts";
+import { colourGrid } from "../../viz/svg.ts";
+import { svgDocument } from "../../viz/grid.ts";
 
 /** A board: `queens[r]` is the column of row r's queen, or -1 where not given. */
 export interface QueensPuzzle {
@@ -69,7 +70,7 @@ export function isQueensSolution(cols: Int8Array, givens: Int8Array): boolean {
  * @example
  * ```ts
  * import { createRng } from "@recursive/trm/core";
- * import { allQueenSolutions, generateQueens } from "./nqueens.ts";
+ * import { allQueenSolutions, generateQueens } from "@recursive/trm/tasks/nqueens";
  * const p = generateQueens(createRng(0), 8);
  * const matches = allQueenSolutions(8).filter((s) => s.every((c, r) => p.givens[r]! < 0 || p.givens[r] === c));
  * if (matches.length !== 1) throw new Error("unique completion");
@@ -118,7 +119,7 @@ export interface QueensTask extends Task<QueensPuzzle> {
  *
  * @example
  * ```ts
- * import { queensTask } from "./nqueens.ts";
+ * import { queensTask } from "@recursive/trm/tasks/nqueens";
  * const t = queensTask(8);
  * if (t.spec.seqLen !== 64 || t.spec.vocabSize !== 3) throw new Error("spec");
  * ```
@@ -175,7 +176,7 @@ export function queensTask(n = 8): QueensTask {
  * @example
  * ```ts
  * import { createRng } from "@recursive/trm/core";
- * import { generateQueens, queensTask, queensTrainSource } from "./nqueens.ts";
+ * import { generateQueens, queensTask, queensTrainSource } from "@recursive/trm/tasks/nqueens";
  * const task = queensTask(6);
  * const src = queensTrainSource(task, [generateQueens(createRng(1), 6)], 0);
  * if (src.batch(0, 2).length !== 2) throw new Error("batch");
@@ -215,7 +216,7 @@ export function generateQueensSet(seed: number, count: number, n = 8): QueensPuz
   return out;
 }
 
-/** The plugin for `--task examples/nqueens/nqueens.ts`: an 8x8 board, or the side of a checkpoint's spec. */
+/** The plugin for `--task nqueens` (or this file's path): an 8x8 board, or the side of a checkpoint's spec. */
 export default function plugin(spec?: { readonly seqLen: number }): QueensTask {
   return queensTask(spec ? Math.round(Math.sqrt(spec.seqLen)) : 8);
 }
