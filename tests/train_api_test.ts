@@ -103,3 +103,30 @@ Deno.test("deno task train --task FILE: the CLI trains a task plugin and records
   assertEquals(badFile.code, 2);
   assertEquals(badFile.stderr.trim(), `error: ${config}: unknown field "stepz"; did you mean "steps"?`);
 });
+
+Deno.test("the CLI is a package export: deno run jsr:@recursive/trm/cli train (resolved to this package)", async () => {
+  const out = `${await Deno.makeTempDir()}/run`;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-q",
+      "-A",
+      "jsr:@recursive/trm/cli",
+      "train",
+      "--task",
+      TASK_FILE,
+      "--steps",
+      "3",
+      "--quiet",
+      "--out",
+      out,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(r.stderr);
+  assertEquals(r.code, 0, stderr);
+  assertEquals(stderr, "", "nothing but what was asked for (no download lines, no banners)");
+  assertEquals(JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!).steps, 3);
+});
