@@ -1,22 +1,26 @@
 /**
  * `deno task eval --checkpoint DIR`: the task's metrics on its held-out split, with the saved (EMA)
- * weights; the last line is a one-line JSON summary.
+ * weights, through the checkpoint's task plugin (`--task` overrides it): its `score` gives exact
+ * accuracy and its `validate` the share of legal answers (`valid_rate`); the last line is a one-line
+ * JSON summary.
  *
  * @module
  */
 import { BACKENDS, evaluate, initBackend, matmulKernel } from "../core/mod.ts";
 import { loadCheckpoint } from "../io/mod.ts";
-import { type DataOptions, prepareData } from "./data.ts";
-import { presetByName, UsageError } from "./flags.ts";
+import { UsageError } from "./flags.ts";
 import { parseFlags } from "./schema.ts";
-import { dataOptionsOf } from "./recipe.ts";
 import { Progress } from "./progress.ts";
+import { checkpointTask, heldOutData, TASK_FLAG, TASK_HELP } from "./checkpoint_task.ts";
 
 const HELP = `Evaluate a checkpoint on its task's held-out split.
 
-Usage: deno task eval --checkpoint DIR [--data FILE|DIR] [--limit N] [--early-halt] [--backend wasm|cpu|webgpu|auto]
+Usage: deno task eval --checkpoint DIR [--task SPECIFIER] [--data FILE|DIR] [--limit N] [--early-halt]
+                      [--backend wasm|cpu|webgpu|auto]
 
 Without --data, the held-out set the run was trained against is rebuilt from the checkpoint's seed.
+The summary has exact_accuracy and, when the task has a validate hook, valid_rate (legal answers).
+${TASK_HELP}
 --early-halt stops each puzzle at the first supervision step whose halting logit is positive (faster).
 --out DIR      where ARC's submission.json goes (default: beside the checkpoint)
 --aggregate-votes  keep ARC votes across evaluations (the reference's checkpoint ensemble; off by default)
@@ -42,6 +46,7 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
     argv,
     {
       checkpoint: { kind: "string" },
+      ...TASK_FLAG,
       data: { kind: "string" },
       limit: { kind: "int", min: 1 },
       backend: { kind: "choice", choices: BACKENDS },
@@ -65,31 +70,27 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
   const backend = await initBackend(flags.backend ?? "wasm");
   using ckpt = await loadCheckpoint(flags.checkpoint);
   const model = ckpt.model;
-  const recipe = ckpt.meta.recipe;
-  if (!recipe?.preset) {
-    throw new UsageError(`${flags.checkpoint}: no preset recorded; evaluate it from the library API`);
-  }
-  const preset = presetByName(recipe.preset);
-  const saved: DataOptions = dataOptionsOf(recipe, `${flags.checkpoint}/meta.json`);
-  const data = await prepareData(preset, {
-    ...saved,
-    data: flags.data ?? saved.data,
-    seed: ckpt.meta.seed,
+  const file = `${flags.checkpoint.replace(/\/$/, "")}/meta.json`;
+  const task = await checkpointTask(ckpt.meta, flags.task, file);
+  const data = await heldOutData(ckpt.meta, task, file, {
+    data: flags.data,
     aggregateVotes: flags["aggregate-votes"] === true,
   });
   const limit = flags.limit;
   const progress = new Progress(Math.min(data.test.size, limit ?? Infinity), 1);
   const r = await evaluate(model, data.test, ckpt.puzzles, {
+    task,
     earlyHalt: flags["early-halt"] === true,
     ...(limit ? { limit } : {}),
     ...(flags.quiet ? {} : { onProgress: (done: number) => progress.update(done, "puzzles") }),
   });
   const summary: Record<string, unknown> = {
     task: data.spec.name,
-    preset: recipe.preset,
+    preset: ckpt.meta.recipe!.preset,
     backend,
     matmul_kernel: matmulKernel(),
     exact_accuracy: r.exactAccuracy,
+    ...(r.validRate !== undefined ? { valid_rate: r.validRate } : {}),
     accuracy: r.accuracy,
     mean_steps: r.meanSteps,
     examples: r.count,

@@ -8,7 +8,7 @@
 import { DataError, exactScore, type Task, type TaskSpec } from "@recursive/trm/core";
 import { ARC_PALETTE, colourGrid } from "../../viz/svg.ts";
 import { svgDocument } from "../../viz/grid.ts";
-import type { ArcPair } from "./loader.ts";
+import { type ArcPair, parseArcTask } from "./loader.ts";
 import { ARC_CANVAS, decodeArcGrid, encodeArcGrid, encodeArcLabel } from "./tokenizer.ts";
 
 /** The ARC task plugin: puzzles are pairs (an answer decodes to a pair with only its `input`). */
@@ -43,6 +43,17 @@ export function arcTask(numPuzzleIds = 1): ArcTaskPlugin {
     // ARC has no rules beyond the canvas: a legal answer is a non-empty grid of colours 0-9.
     validate: (_puzzle, answer) => answer.input.height > 0 && answer.input.width > 0,
     parse: (text) => {
+      // A task file (what ARC puzzles come as): its first test pair, with its output when given.
+      if (text.trimStart().startsWith("{")) {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (e) {
+          throw new DataError(`puzzle: not a valid ARC task JSON (${(e as Error).message})`);
+        }
+        const task = parseArcTask(json, "puzzle", "puzzle");
+        return task.test[0] ?? task.train[0]!;
+      }
       const rows = text.trim().split(/\r?\n/).map((l) => l.trim().split(/[\s,]*/).filter((c) => c !== ""));
       const w = rows[0]?.length ?? 0;
       if (rows.length > ARC_CANVAS || w === 0 || w > ARC_CANVAS) {

@@ -25,5 +25,9 @@ export function renderSudoku(
 ): string {
   const n = shape.boxRows * shape.boxCols;
   const givens = input ? Array.from(input, (v) => v - 1) : undefined;
-  return svgDocument(sudokuPanel(Array.from(tokens, (v) => v - 1), n, shape.boxRows, shape.boxCols, givens));
+  const svg = svgDocument(
+    sudokuPanel(Array.from(tokens, (v) => v - 1), n, shape.boxRows, shape.boxCols, givens),
+  );
+  // Declares the cell layout, so a trace can mark changed and wrong cells on the board itself.
+  return svg.replace("<svg ", `<svg data-grid="${n} ${n}" `);
 }

@@ -152,6 +152,8 @@ export function sudokuTask(shape: Partial<SudokuShape> = {}): SudokuTask {
         }
         return v;
       });
+      const clash = givenClash(puzzle, s);
+      if (clash) throw new DataError(`puzzle: inconsistent givens: ${clash}`);
       return { ...s, puzzle };
     },
     format: (p) =>
@@ -193,6 +195,35 @@ export function isValidSolution(grid: Uint8Array, shape: SudokuShape): boolean {
     if (row !== full || col !== full || box !== full) return false;
   }
   return true;
+}
+
+/** The first rule the givens of `grid` break (a digit twice in a row, column or box), as words. */
+function givenClash(grid: Uint8Array, shape: SudokuShape): string | undefined {
+  const N = sudokuSize(shape);
+  const units: [string, (i: number, j: number) => number][] = [
+    ["row", (i, j) => i * N + j],
+    ["column", (i, j) => j * N + i],
+    ["box", (i, j) => {
+      const r0 = Math.floor(i / (N / shape.boxCols)) * shape.boxRows,
+        c0 = (i % (N / shape.boxCols)) * shape.boxCols;
+      return (r0 + Math.floor(j / shape.boxCols)) * N + c0 + (j % shape.boxCols);
+    }],
+  ];
+  for (const [unit, cell] of units) {
+    for (let i = 0; i < N; i++) {
+      const seen = new Map<number, number>();
+      for (let j = 0; j < N; j++) {
+        const k = cell(i, j), v = grid[k]!;
+        if (v === 0) continue;
+        const first = seen.get(v);
+        if (first !== undefined) {
+          return `${unit} ${i + 1} holds ${v.toString(36)} twice (cells ${first + 1} and ${k + 1})`;
+        }
+        seen.set(v, k);
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
