@@ -22,6 +22,8 @@ export * from "./puzzle_embedding.ts";
 export * from "./batch.ts";
 export * from "./halting.ts";
 export * from "./train_session.ts";
+export * from "./slot_gradients.ts";
+export * from "./data_parallel.ts";
 export * from "./evaluate.ts";
 export * from "./predict.ts";
 export * from "./sampling.ts";

@@ -7,19 +7,19 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { AdamAtan2 } from "./adam_atan2.ts";
-import { batchTensors, packBatch, readTensors } from "./batch.ts";
+import { packBatch } from "./batch.ts";
 import { Ema } from "./ema.ts";
-import { type HeadLoss, headLoss, headTensors } from "./act_head.ts";
 import { checkTensorBudget, type Trm } from "./model.ts";
 import { maxTensorBytes } from "./backend.ts";
 import { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import { resetState, type State, supervisionStep } from "./recursion.ts";
+import type { State } from "./recursion.ts";
 import { haltMargin } from "./scheme.ts";
 import { loadSessionState, sessionState } from "./session_state.ts";
 import type { OwnerState } from "./state.ts";
 import { createRng, type Rng, rngFromState } from "./rng.ts";
 import { learningRate } from "./schedule.ts";
 import { shouldHalt } from "./halting.ts";
+import { type ComputedStep, type SlotCompute, slotGradients, type SlotWork } from "./slot_gradients.ts";
 import type { Example } from "./task.ts";
 import {
   NonFiniteLossError,
@@ -101,65 +101,67 @@ export class TrainSession implements Disposable {
   }
 
   /** One optimizer step on the carry, refilling halted slots from `batch` (B examples). */
-  async step(batch: readonly Example[]): Promise<StepMetrics> {
+  step(batch: readonly Example[]): Promise<StepMetrics> {
+    return this.stepWith(batch, (work) => this.#localGradients(work));
+  }
+
+  /**
+   * {@linkcode TrainSession.step} with the gradients computed by `compute` (data-parallel workers, say):
+   * the session refills the slots, hands `compute` the work of all B slots, then applies the updates
+   * (AdamATan2, sign-SGD on the touched puzzle rows, EMA) and the halting, exactly as `step` does.
+   */
+  async stepWith(batch: readonly Example[], compute: SlotCompute): Promise<StepMetrics> {
     const { model } = this, c = model.config, B = c.optim.batchSize;
     if (batch.length !== B) {
       throw new RangeError(`TrainSession.step: expected ${B} examples, got ${batch.length}`);
     }
     const reset = this.#refill(batch);
     const packed = packBatch(model.spec, this.#current as Example[]);
-    const { inputs, labels } = batchTensors(model.spec, packed);
-    const rows = tf.tensor2d(this.puzzles.gather(packed.puzzleIds), [B, c.model.hidden]);
-    const resetT = tf.tensor1d(reset, "bool");
-    const isLast = tf.tensor1d(this.#steps.map((st) => (st + 1 >= c.supervision.maxSteps ? 1 : 0)), "bool");
-    const start = resetState(model, this.#carry, resetT);
-    this.#disposeCarry(); // `start` holds new tensors (rows that continue copied their values)
-    let head: HeadLoss | undefined;
-    const g = (() => {
-      try {
-        return supervisionStep(model, inputs, rows, start, (state) => {
-          head = headLoss(model, state, labels, { inputs, rows, isLast });
-          return tf.div(head.total, B) as tf.Scalar;
-        });
-      } catch (e) {
-        tf.dispose([labels, ...Object.values(start), ...(head ? Object.values(head) : [])]);
-        throw e;
-      } finally {
-        tf.dispose([inputs, rows, resetT, isLast]);
-      }
-    })();
-    for (const t of Object.values(start)) if (!Object.values(g.state).includes(t)) t.dispose();
+    const rows = this.puzzles.gather(packed.puzzleIds);
+    const isLast = Uint8Array.from(this.#steps, (st) => (st + 1 >= c.supervision.maxSteps ? 1 : 0));
     const s = this.stepCount + 1, lr = this.#lr(s, c.optim.lr);
+    const r = await compute({ packed, rows, reset, isLast, lr });
     try {
-      const read = await readTensors([g.value, g.puzzleGrad, ...headTensors(head!)]);
-      const [loss, pg, lm, qh, qc, qHalt, qCont, count, correct, exact] = read;
-      if (!Number.isFinite(loss![0]!)) throw new NonFiniteLossError(s, loss![0]!);
+      if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(s, r.loss);
       // Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
-      this.optimizer.update(model.variables.map((v) => g.grads[v.name]), lr);
+      this.optimizer.update(r.grads, lr);
       this.puzzles.update(
         packed.puzzleIds,
-        pg!,
+        r.puzzleGrad,
         this.#lr(s, c.optim.puzzleEmbLr),
         c.optim.puzzleEmbWeightDecay,
       );
       this.ema?.update();
       this.stepCount = s;
-      this.#carry = g.state;
-      const rowsDone = this.#halt(qHalt!, qCont!, count!, correct!, exact!);
+      r.commit();
+      const rowsDone = this.#halt(r.qHalt, r.qContinue, r.count, r.correct, r.exact);
       const losses = {
-        loss: loss![0]!,
-        lmLoss: lm![0]! / B,
-        qHaltLoss: qh![0]! / B,
-        qContinueLoss: qc![0]! / B,
+        loss: r.loss,
+        lmLoss: r.lmLoss / B,
+        qHaltLoss: r.qHaltLoss / B,
+        qContinueLoss: r.qContinueLoss / B,
       };
       return { step: s, lr, ...losses, ...rowsDone };
     } catch (e) {
-      tf.dispose(Object.values(g.state));
+      r.discard();
       throw e;
     } finally {
-      tf.dispose([labels, g.value, g.puzzleGrad, ...Object.values(g.grads)]);
-      if (head) tf.dispose(Object.values(head));
+      tf.dispose(r.grads.filter((g): g is tf.Tensor => g !== undefined));
     }
+  }
+
+  /** The in-process gradient computation of `step`: all B slots, on the session's own carry. */
+  async #localGradients(work: SlotWork): Promise<ComputedStep> {
+    const model = this.model;
+    const g = await slotGradients(model, work, work.reset.length, this.#carry, () => this.#disposeCarry());
+    const grads = model.variables.map((v) => g.grads[v.name]);
+    tf.dispose(Object.values(g.grads).filter((t) => !grads.includes(t)));
+    return {
+      ...g,
+      grads,
+      commit: () => void (this.#carry = g.state),
+      discard: () => tf.dispose(Object.values(g.state)),
+    };
   }
 
   /** Halted slots take the next batch's row at the same index (spec 3.2); returns which were reset. */
@@ -209,6 +211,16 @@ export class TrainSession implements Disposable {
   /** The carry after the last step (TRM: y, z), or null before the first (read-only view; do not dispose). */
   get carry(): State | null {
     return this.#carry;
+  }
+
+  /**
+   * Hands the carry to the caller, who then owns (and disposes) it, and leaves the session without one:
+   * for a session whose carry lives elsewhere (data-parallel workers hold theirs after a `load`).
+   */
+  takeCarry(): State | null {
+    const carry = this.#carry;
+    this.#carry = null;
+    return carry;
   }
 
   /** Supervision steps taken so far by the example in each slot (0 right after a refill). */

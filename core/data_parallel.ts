@@ -1,0 +1,354 @@
+/**
+ * Data-parallel training on every core without a BLAS: N Deno workers, each with its own tfjs-wasm
+ * backend and a replica of the model, take contiguous shares of the batch slots and their carry, as the
+ * reference's ranks take slices of the global batch (spec 5.6). Each step, every worker writes its
+ * share's gradient (the loss divided by the global batch, so the shares sum to the batch's gradient) into
+ * its region of a SharedArrayBuffer; the coordinator sums the regions in rank order into one more region,
+ * which every replica and the coordinator's own copy apply with AdamATan2, so all stay bit-equal.
+ *
+ * The coordinator is a {@linkcode TrainSession} on the caller's model, driven through `stepWith`: it keeps
+ * the slots, the halting draws, the EMA and the puzzle table, gathers the table rows each worker needs,
+ * and updates the table once from all workers' row gradients in slot order (the reference's all-gather
+ * then sign-SGD). Its `state()` is a `TrainSession` state, so either kind of session resumes the other.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { configToJson } from "./config.ts";
+import type { NativeBlasMode } from "./kernels/matmul_kernel.ts";
+import { namedVariables, type Trm } from "./model.ts";
+import type { OwnerState, StateTensor } from "./state.ts";
+import type { ComputedStep, SlotWork } from "./slot_gradients.ts";
+import { type StepMetrics, TrainSession, type TrainSessionOptions } from "./train_session.ts";
+import type { Example } from "./task.ts";
+import {
+  type GradientLayout,
+  gradientLayout,
+  type Request,
+  type SlotRange,
+  splitSlots,
+} from "./data_parallel_protocol.ts";
+import { WorkerPort } from "./data_parallel_port.ts";
+
+export { type SlotRange, splitSlots };
+
+/** Options of {@linkcode DataParallelSession.create}. */
+export interface DataParallelOptions extends TrainSessionOptions {
+  /** Number of workers (1..B); each takes a contiguous share of the B slots. */
+  readonly workers: number;
+  /**
+   * A module exporting `mixerFromJson` and `schemeFromJson`, from which each worker rebuilds the mixer
+   * and scheme by name: `import.meta.resolve("@recursive/trm/plugins")`, or a module of your own that
+   * registers its plugins there and re-exports them. (The core imports no plugin itself.)
+   */
+  readonly plugins: string | URL;
+  /**
+   * The workers' matmul: `off` (default) keeps each on XNNPACK (one thread per worker, the point of the
+   * workers); `auto` or `require` would run a multi-threaded BLAS in every worker, oversubscribing cores.
+   */
+  readonly nativeBlas?: NativeBlasMode;
+}
+
+/**
+ * A training session whose gradients are computed by N workers. Same steps, metrics and state as a
+ * {@linkcode TrainSession} on the same batches, up to float summation order. Close it with `close()`
+ * (or `await using`), which also checks that every worker released its tensors.
+ *
+ * @example
+ * ```ts
+ * import { createTrm, DataParallelSession, initBackend, resolveConfig } from "@recursive/trm/core";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("wasm", { nativeBlas: "off" });
+ * const spec = { name: "copy", vocabSize: 3, seqLen: 4, numPuzzleIds: 1 };
+ * const config = resolveConfig({
+ *   mixer: mlpMixer(), model: { hidden: 16, puzzleEmbLen: 1 }, recursion: { n: 1, T: 2 },
+ *   optim: { batchSize: 4, warmupSteps: 0 },
+ * });
+ * using model = createTrm(spec, config);
+ * await using session = await DataParallelSession.create(model, {
+ *   totalSteps: 10, workers: 2, plugins: import.meta.resolve("@recursive/trm/plugins"),
+ * });
+ * const ex = { input: Int32Array.from([1, 2, 2, 1]), label: Int32Array.from([1, 2, 2, 1]), puzzleId: 0 };
+ * const m = await session.step([ex, ex, ex, ex]);
+ * if (m.step !== 1 || !Number.isFinite(m.loss)) throw new Error(JSON.stringify(m));
+ * ```
+ */
+export class DataParallelSession implements AsyncDisposable {
+  /** The coordinator's session: slots, halting, EMA, puzzle table and a copy of the weights and moments. */
+  readonly session: TrainSession;
+  /** Each worker's slots, in rank order. */
+  readonly ranges: readonly SlotRange[];
+  readonly #ports: readonly WorkerPort[];
+  readonly #buffer: SharedArrayBuffer;
+  readonly #layout: GradientLayout;
+  readonly #baseline: readonly number[];
+  /** The apply (or discard) messages of the last step, awaited before the next request. */
+  #pending: Promise<void> = Promise.resolve();
+  #broken: string | null = null;
+  #closed = false;
+
+  private constructor(
+    session: TrainSession,
+    ranges: SlotRange[],
+    ports: WorkerPort[],
+    buffer: SharedArrayBuffer,
+    layout: GradientLayout,
+    baseline: number[],
+  ) {
+    this.session = session;
+    this.ranges = ranges;
+    this.#ports = ports;
+    this.#buffer = buffer;
+    this.#layout = layout;
+    this.#baseline = baseline;
+  }
+
+  /** Starts `options.workers` workers with replicas of `model` (borrowed, as by `TrainSession`). */
+  static async create(model: Trm, options: DataParallelOptions): Promise<DataParallelSession> {
+    const ranges = splitSlots(model.config.optim.batchSize, options.workers);
+    const layout = gradientLayout(model.variables.map((v) => v.size));
+    const buffer = new SharedArrayBuffer((ranges.length + 1) * layout.total * 4);
+    const named = [...namedVariables(model)];
+    const values = await Promise.all(named.map(async ([, v]) => (await v.data()) as Float32Array));
+    const session = new TrainSession(model, options);
+    const url = new URL("./data_parallel_worker.ts", import.meta.url);
+    const ports = ranges.map((_, k) => new WorkerPort(url, k));
+    try {
+      const replies = await Promise.all(ports.map((p, rank) =>
+        p.call({
+          type: "init",
+          rank,
+          workers: ranges.length,
+          spec: model.spec,
+          config: configToJson(model.config),
+          plugins: String(options.plugins),
+          nativeBlas: options.nativeBlas ?? "off",
+          names: named.map(([n]) => n),
+          values,
+          divisor: model.config.optim.batchSize,
+          buffer,
+          layout,
+        }, "ok")
+      ));
+      return new DataParallelSession(session, ranges, ports, buffer, layout, replies.map((r) => r.tensors));
+    } catch (e) {
+      for (const p of ports) p.terminate();
+      session.dispose();
+      throw e;
+    }
+  }
+
+  /** The model (the coordinator's copy, updated every step; not owned). */
+  get model(): Trm {
+    return this.session.model;
+  }
+
+  /** Optimizer steps taken. */
+  get stepCount(): number {
+    return this.session.stepCount;
+  }
+
+  /** One optimizer step on all workers' slots, refilling halted slots from `batch` (B examples). */
+  async step(batch: readonly Example[]): Promise<StepMetrics> {
+    await this.#settle();
+    return await this.session.stepWith(batch, (work) => this.#guard(this.#compute(work)));
+  }
+
+  /** Every worker's share of `work`, then the sums in slot order. */
+  async #compute(work: SlotWork): Promise<ComputedStep> {
+    const { spec, config } = this.model, L = spec.seqLen, D = config.model.hidden;
+    const part = <T extends Int32Array | Uint8Array | Float32Array>(a: T, r: SlotRange, w: number) =>
+      a.slice(r.start * w, (r.start + r.size) * w) as T;
+    const replies = await Promise.all(this.#ports.map((p, k) => {
+      const r = this.ranges[k]!;
+      const share: SlotWork = {
+        packed: {
+          inputs: part(work.packed.inputs, r, L),
+          labels: part(work.packed.labels, r, L),
+          puzzleIds: part(work.packed.puzzleIds, r, 1),
+        },
+        rows: part(work.rows, r, D),
+        reset: part(work.reset, r, 1),
+        isLast: part(work.isLast, r, 1),
+        lr: work.lr,
+      };
+      return p.call({ type: "gradients", work: share }, "gradients");
+    }));
+    const grads = this.#sumGradients(replies.map((r) => r.present));
+    const B = work.reset.length, flat = (w: number) => new Float32Array(B * w);
+    const out = {
+      loss: 0,
+      lmLoss: 0,
+      qHaltLoss: 0,
+      qContinueLoss: 0,
+      puzzleGrad: flat(D),
+      qHalt: flat(1),
+      qContinue: flat(1),
+      count: flat(1),
+      correct: flat(1),
+      exact: flat(1),
+    };
+    replies.forEach(({ values: v }, k) => {
+      const start = this.ranges[k]!.start;
+      out.loss += v.loss;
+      out.lmLoss += v.lmLoss;
+      out.qHaltLoss += v.qHaltLoss;
+      out.qContinueLoss += v.qContinueLoss;
+      out.puzzleGrad.set(v.puzzleGrad, start * D); // the all-gather of the row gradients
+      for (const key of ["qHalt", "qContinue", "count", "correct", "exact"] as const) {
+        out[key].set(v[key], start);
+      }
+    });
+    const present = grads.present;
+    return {
+      ...out,
+      grads: grads.tensors,
+      commit: () => this.#broadcast({ type: "apply", lr: work.lr, present }),
+      discard: () => this.#broadcast({ type: "discard" }),
+    };
+  }
+
+  /** Sums the workers' regions in rank order into the last region; the coordinator's gradient tensors. */
+  #sumGradients(
+    presence: readonly Uint8Array[],
+  ): { tensors: (tf.Tensor | undefined)[]; present: Uint8Array } {
+    const P = this.#layout.total, N = this.#ports.length, f = new Float32Array(this.#buffer);
+    for (let i = 0; i < P; i++) {
+      let acc = f[i]!;
+      for (let k = 1; k < N; k++) acc += f[k * P + i]!;
+      f[N * P + i] = acc;
+    }
+    const present = new Uint8Array(this.model.variables.length);
+    for (const p of presence) p.forEach((x, i) => (present[i]! |= x));
+    const tensors = this.model.variables.map((v, i) => {
+      if (!present[i]) return undefined;
+      const off = N * P + this.#layout.offsets[i]!;
+      return tf.tensor(f.slice(off, off + this.#layout.sizes[i]!), v.shape);
+    });
+    return { tensors, present };
+  }
+
+  /** Sends `req` to every worker without waiting; the next request awaits the replies. */
+  #broadcast(req: Request): void {
+    this.#pending = this.#guard(Promise.all(this.#ports.map((p) => p.call(req, "ok")))).then(() => {});
+    this.#pending.catch(() => {}); // surfaced by #settle
+  }
+
+  /** Marks the session broken when `p` fails: workers and coordinator may disagree from then on. */
+  async #guard<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      this.#broken ??= e instanceof Error ? e.message : String(e);
+      throw e;
+    }
+  }
+
+  async #settle(): Promise<void> {
+    if (this.#closed) throw new Error("DataParallelSession: the session is closed");
+    await this.#pending.catch(() => {});
+    if (this.#broken !== null) {
+      throw new Error(`DataParallelSession: a worker failed (${this.#broken}); discard the session`);
+    }
+  }
+
+  /** Each state's carry over all B slots (worker shares in slot order), or null before the first step. */
+  async carry(): Promise<Record<string, Float32Array> | null> {
+    await this.#settle();
+    const parts = await this.#guard(Promise.all(this.#ports.map((p) => p.call({ type: "carry" }, "carry"))));
+    if (parts.every((p) => p.carry === null)) return null;
+    const out: Record<string, Float32Array> = {};
+    for (const name of this.model.config.scheme.states) {
+      const shares = parts.map((p) => p.carry?.[name]);
+      if (shares.some((s) => s === undefined)) {
+        throw new Error(`DataParallelSession: carry "${name}" is missing`);
+      }
+      const all = new Float32Array(shares.reduce((n, s) => n + s!.length, 0));
+      let o = 0;
+      for (const s of shares) all.set(s!, (o += s!.length) - s!.length);
+      out[name] = all;
+    }
+    return out;
+  }
+
+  /** Each worker's live weights, in `model.variables` order (to check that the replicas agree). */
+  async replicaWeights(): Promise<Float32Array[][]> {
+    await this.#settle();
+    const r = await this.#guard(Promise.all(this.#ports.map((p) => p.call({ type: "weights" }, "weights"))));
+    return r.map((w) => w.live);
+  }
+
+  /** A `TrainSession.state()`: the coordinator's weights, moments, EMA, table and slots, the workers' carry. */
+  async state(): Promise<OwnerState> {
+    await this.#settle();
+    const base = await this.session.state(); // the coordinator holds no carry: it comes from the workers
+    const carry = await this.carry();
+    const tensors: Record<string, StateTensor> = { ...base.tensors };
+    for (const [name, data] of Object.entries(carry ?? {})) {
+      tensors[`train/carry_${name}`] = { shape: [data.length], data };
+    }
+    return { tensors, json: base.json };
+  }
+
+  /**
+   * Restores a `TrainSession` or `DataParallelSession` state of the same config into the coordinator and
+   * every worker; throws a one-line `StateError` when it does not fit (discard the session then).
+   */
+  async load(state: OwnerState): Promise<void> {
+    await this.#settle();
+    try {
+      this.session.load(state);
+    } catch (e) {
+      this.#broken ??= e instanceof Error ? e.message : String(e);
+      throw e;
+    }
+    const carry = this.session.takeCarry();
+    try {
+      const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
+      const host = carry
+        ? await Promise.all(Object.entries(carry).map(async ([k, t]) => [k, await read(t)] as const))
+        : null;
+      const live = await Promise.all(this.model.variables.map(read));
+      const adam = await this.session.optimizer.state();
+      const each = this.model.seqLen * this.model.config.model.hidden;
+      await this.#guard(Promise.all(this.#ports.map((p, k) => {
+        const r = this.ranges[k]!;
+        const share = host &&
+          Object.fromEntries(host.map(([n, d]) => [n, d.slice(r.start * each, (r.start + r.size) * each)]));
+        return p.call({ type: "load", live, adam, carry: share }, "ok");
+      })));
+    } finally {
+      if (carry) tf.dispose(Object.values(carry));
+    }
+  }
+
+  /**
+   * Disposes every worker's replica and stops the workers, then the coordinator's session; returns the
+   * tensors each worker still held beyond its backend's own (0 each when nothing leaked).
+   */
+  async close(): Promise<number[]> {
+    if (this.#closed) return this.#ports.map(() => 0);
+    await this.#pending.catch(() => {});
+    this.#closed = true;
+    try {
+      const r = await Promise.all(this.#ports.map((p) => p.call({ type: "close" }, "ok")));
+      return r.map((x, k) => x.tensors - this.#baseline[k]!);
+    } finally {
+      for (const p of this.#ports) p.terminate();
+      this.session.dispose();
+    }
+  }
+
+  /** Stops the workers at once (their memory goes with them) and disposes the coordinator's session. */
+  dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of this.#ports) p.terminate();
+    this.session.dispose();
+  }
+
+  /** Same as {@linkcode DataParallelSession.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * One data-parallel worker (a Deno module worker started by `DataParallelSession`): its own tfjs-wasm
+ * backend, a replica of the model with its AdamATan2 moments, and the carry of its batch slots. It
+ * computes its slots' gradients into its region of the shared buffer, and applies the summed gradient the
+ * coordinator wrote, so every replica takes the same update. Requests are handled one at a time, in order.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { AdamAtan2 } from "./adam_atan2.ts";
+import { initBackend } from "./backend.ts";
+import { configToJson, resolveConfig, type TrmConfigInput } from "./config.ts";
+import type { InitMessage, Reply, Request } from "./data_parallel_protocol.ts";
+import type { TokenMixer } from "./mixer.ts";
+import { createTrm, namedVariables, type Trm } from "./model.ts";
+import type { State } from "./recursion.ts";
+import type { RecursionScheme } from "./scheme.ts";
+import { slotGradients } from "./slot_gradients.ts";
+import { assignValues } from "./state.ts";
+
+/** The two functions a plugin module must export (as `@recursive/trm/plugins` does). */
+interface PluginModule {
+  mixerFromJson(kind: string, options: Readonly<Record<string, unknown>>): TokenMixer;
+  schemeFromJson(kind: string, options: Readonly<Record<string, unknown>>): RecursionScheme;
+}
+
+/** The replica and its bookkeeping, once initialised. */
+interface Replica {
+  readonly init: InitMessage;
+  readonly model: Trm;
+  readonly optimizer: AdamAtan2;
+  carry: State | null;
+  /** The carry computed by the last `gradients`, kept by `apply`, dropped by `discard`. */
+  pending: State | null;
+}
+
+const scope = globalThis as unknown as {
+  postMessage(message: Reply): void;
+  onmessage: ((e: MessageEvent<Request>) => void) | null;
+};
+let replica: Replica | null = null;
+
+async function build(init: InitMessage): Promise<{ replica: Replica; tensors: number }> {
+  await initBackend("wasm", { nativeBlas: init.nativeBlas });
+  const tensors = tf.memory().numTensors;
+  const plugins = await import(init.plugins) as Partial<PluginModule>;
+  if (typeof plugins.mixerFromJson !== "function" || typeof plugins.schemeFromJson !== "function") {
+    throw new Error(`plugins module ${init.plugins}: expected exports mixerFromJson and schemeFromJson`);
+  }
+  const json = init.config as unknown as TrmConfigInput & {
+    mixer: { kind: string; options: Record<string, unknown> };
+    scheme: { kind: string; options: Record<string, unknown> };
+  };
+  const config = resolveConfig({
+    ...json,
+    mixer: plugins.mixerFromJson(json.mixer.kind, json.mixer.options),
+    scheme: plugins.schemeFromJson(json.scheme.kind, json.scheme.options),
+  });
+  if (JSON.stringify(configToJson(config)) !== JSON.stringify(init.config)) {
+    throw new Error(`plugins module ${init.plugins}: the rebuilt config differs from the coordinator's`);
+  }
+  const model = createTrm(init.spec, config);
+  try {
+    // The reference broadcasts parameters and buffers from rank 0: take the coordinator's values.
+    const vars = namedVariables(model);
+    if (vars.size !== init.names.length || !init.names.every((n) => vars.has(n))) {
+      throw new Error("the replica's variables differ from the coordinator's");
+    }
+    init.names.forEach((n, i) => assignValues(vars.get(n)!, init.values[i]!));
+    const optimizer = new AdamAtan2(model.variables, {
+      betas: config.optim.betas,
+      weightDecay: config.optim.weightDecay,
+    });
+    return { replica: { init, model, optimizer, carry: null, pending: null }, tensors };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The gradients of this worker's slots, written into its region; returns the reply. */
+async function gradients(r: Replica, work: Extract<Request, { type: "gradients" }>["work"]): Promise<Reply> {
+  const { init, model } = r;
+  const g = await slotGradients(model, work, init.divisor, r.carry, () => {
+    if (r.carry) tf.dispose(Object.values(r.carry));
+    r.carry = null;
+  });
+  const region = new Float32Array(init.buffer, init.rank * init.layout.total * 4, init.layout.total);
+  const present = new Uint8Array(model.variables.length);
+  try {
+    for (let i = 0; i < model.variables.length; i++) {
+      const grad = g.grads[model.variables[i]!.name];
+      const off = init.layout.offsets[i]!, size = init.layout.sizes[i]!;
+      if (grad) region.set((await grad.data()) as Float32Array, off);
+      else region.fill(0, off, off + size);
+      present[i] = grad ? 1 : 0;
+    }
+  } catch (e) {
+    tf.dispose(Object.values(g.state));
+    throw e;
+  } finally {
+    tf.dispose(Object.values(g.grads));
+  }
+  r.pending = g.state;
+  // Copies: the host values are views of one buffer, which a message would clone whole.
+  const { grads: _g, state: _s, ...values } = g;
+  const copy = <T extends Float32Array>(a: T) => a.slice() as T;
+  return {
+    type: "gradients",
+    values: {
+      ...values,
+      puzzleGrad: copy(values.puzzleGrad),
+      qHalt: copy(values.qHalt),
+      qContinue: copy(values.qContinue),
+      count: copy(values.count),
+      correct: copy(values.correct),
+      exact: copy(values.exact),
+    },
+    present,
+  };
+}
+
+/** AdamATan2 with the summed gradient (region N), as the coordinator applies it. */
+function apply(r: Replica, lr: number, present: Uint8Array): void {
+  const { init, model } = r;
+  const sum = new Float32Array(init.buffer, init.workers * init.layout.total * 4, init.layout.total);
+  const grads = model.variables.map((v, i) => {
+    if (!present[i]) return undefined;
+    const off = init.layout.offsets[i]!;
+    return tf.tensor(sum.slice(off, off + init.layout.sizes[i]!), v.shape);
+  });
+  try {
+    r.optimizer.update(grads, lr);
+  } finally {
+    tf.dispose(grads.filter((g): g is tf.Tensor => g !== undefined));
+  }
+  r.carry = r.pending;
+  r.pending = null;
+}
+
+async function handle(msg: Request): Promise<Reply> {
+  if (msg.type === "init") {
+    if (replica) throw new Error("init: the worker is already initialised");
+    const built = await build(msg);
+    replica = built.replica;
+    return { type: "ok", tensors: built.tensors };
+  }
+  const r = replica;
+  if (!r) throw new Error(`${msg.type}: the worker is not initialised`);
+  switch (msg.type) {
+    case "gradients":
+      return await gradients(r, msg.work);
+    case "apply":
+      apply(r, msg.lr, msg.present);
+      return { type: "ok", tensors: tf.memory().numTensors };
+    case "discard":
+      if (r.pending) tf.dispose(Object.values(r.pending));
+      r.pending = null;
+      return { type: "ok", tensors: tf.memory().numTensors };
+    case "carry": {
+      const carry = r.carry;
+      if (!carry) return { type: "carry", carry: null };
+      const out: Record<string, Float32Array> = {};
+      for (const [k, t] of Object.entries(carry)) out[k] = (await t.data()) as Float32Array;
+      return { type: "carry", carry: out };
+    }
+    case "weights":
+      return {
+        type: "weights",
+        live: await Promise.all(r.model.variables.map(async (v) => (await v.data()) as Float32Array)),
+      };
+    case "load": {
+      r.model.variables.forEach((v, i) => assignValues(v, msg.live[i]!));
+      r.optimizer.load(msg.adam);
+      for (const s of [r.carry, r.pending]) if (s) tf.dispose(Object.values(s));
+      r.pending = null;
+      r.carry = null;
+      if (msg.carry) {
+        const B = msg.carry[Object.keys(msg.carry)[0]!]!.length /
+          (r.model.seqLen * r.model.config.model.hidden);
+        const shape: [number, number, number] = [B, r.model.seqLen, r.model.config.model.hidden];
+        r.carry = Object.fromEntries(Object.entries(msg.carry).map(([k, v]) => [k, tf.tensor3d(v, shape)]));
+      }
+      return { type: "ok", tensors: tf.memory().numTensors };
+    }
+    case "close": {
+      for (const s of [r.carry, r.pending]) if (s) tf.dispose(Object.values(s));
+      r.optimizer.dispose();
+      r.model.dispose();
+      replica = null;
+      return { type: "ok", tensors: tf.memory().numTensors };
+    }
+  }
+}
+
+// One request at a time: an async handler would otherwise start the next message while awaiting.
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (e) => {
+  queue = queue.then(async () => {
+    let reply: Reply;
+    try {
+      reply = await handle(e.data);
+    } catch (err) {
+      reply = { type: "error", message: err instanceof Error ? err.message : String(err) };
+    }
+    scope.postMessage(reply);
+  });
+};
