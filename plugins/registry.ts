@@ -11,7 +11,7 @@ import { type RecursionScheme, type TokenMixer, trm } from "@recursive/trm/core"
 import { attention } from "./attention/mod.ts";
 import { mlpMixer } from "./mlp_mixer/mod.ts";
 import { convMixer } from "./conv_mixer/mod.ts";
-import { hrm, type HrmOptions, singleZ } from "./schemes/mod.ts";
+import { hrm, type HrmOptions, singleZ, trmOneStep, trmTwoNets, type TwoNetsOptions } from "./schemes/mod.ts";
 
 /** Builds a mixer from the JSON options a checkpoint stored (the mixer's own `options`). */
 export type MixerFactory = (options: Readonly<Record<string, unknown>>) => TokenMixer;
@@ -44,6 +44,8 @@ const schemes = new Map<string, SchemeFactory>([
   ["trm", () => trm()],
   ["hrm", (o) => hrm(o as HrmOptions)],
   ["singlez", () => singleZ()],
+  ["trm-1step", () => trmOneStep()],
+  ["trm-2net", (o) => trmTwoNets(o as TwoNetsOptions)],
 ]);
 
 function register<T>(registry: Map<string, T>, what: string, kind: string, factory: T): void {

@@ -6,3 +6,4 @@
  */
 export * from "./hrm.ts";
 export * from "./singlez.ts";
+export * from "./ablations.ts";
