@@ -13,3 +13,4 @@ export * from "./svg.ts";
 export * from "./trace.ts";
 export * from "./text.ts";
 export * from "./grid.ts";
+export * from "./curves.ts";

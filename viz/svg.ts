@@ -1,6 +1,6 @@
 /**
  * SVG renderers that need no DOM: ARC grids (the standard 10-colour palette), Sudoku boards, mazes, the
- * answer after each supervision step side by side, and training curves from the metrics JSONL.
+ * answer after each supervision step side by side (training curves: `curves.ts`).
  *
  * @module
  */
@@ -136,42 +136,4 @@ export function sideBySide(
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${x}" height="${height + gap}" viewBox="0 0 ${x} ${
     height + gap
   }"><rect width="100%" height="100%" fill="#fafafa"/>${body}</svg>\n`;
-}
-
-/**
- * Training curves (loss, exact accuracy, halting steps) from the lines of a `metrics.jsonl`.
- *
- * @example
- * ```ts
- * import { curvesSvg } from "@recursive/trm/viz";
- * const jsonl = [1, 2, 3].map((s) => JSON.stringify({ event: "step", step: s, loss: 1 / s, exactAccuracy: s / 3, steps: 2 })).join("\n");
- * if (!curvesSvg(jsonl).includes("<polyline")) throw new Error("curves");
- * ```
- */
-export function curvesSvg(jsonl: string): string {
-  const rows = jsonl.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((r) =>
-    r.event === "step"
-  );
-  const series: [string, string, string][] = [["loss", "loss", "#c62828"], [
-    "exactAccuracy",
-    "exact accuracy (halted rows)",
-    "#2e7d32",
-  ], ["steps", "supervision steps used", "#1565c0"]];
-  const W = 360, H = 160, pad = 30;
-  const charts = series.map(([key, title, colour]) => {
-    const pts = rows.filter((r) => Number.isFinite(r[key])).map((r) => [r.step as number, r[key] as number]);
-    const xs = pts.map((p) => p[0]!), ys = pts.map((p) => p[1]!);
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(0, ...ys), Math.max(...ys, 1e-9)];
-    const sx = (x: number) => pad + ((x - x0) / Math.max(1e-9, x1 - x0)) * (W - 2 * pad);
-    const sy = (y: number) => H - pad - ((y - y0) / Math.max(1e-9, y1 - y0)) * (H - 2 * pad);
-    const line = pts.map(([x, y]) => `${sx(x!).toFixed(1)},${sy(y!).toFixed(1)}`).join(" ");
-    const body =
-      `<rect width="${W}" height="${H}" fill="#fff" stroke="#ccc"/><polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${line}"/>` +
-      `<text x="${W / 2}" y="16" font-size="12" text-anchor="middle" font-family="sans-serif">${
-        esc(title)
-      }</text>` +
-      `<text x="4" y="${sy(y1) + 4}" font-size="10" font-family="sans-serif">${y1.toPrecision(3)}</text>`;
-    return { panel: { body, width: W, height: H }, caption: pts.length ? `steps ${x0}..${x1}` : "no data" };
-  });
-  return sideBySide(charts);
 }
