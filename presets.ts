@@ -7,6 +7,10 @@
 import type { TrmConfigInput } from "./core/config.ts";
 import { mergeConfigInput, SMALL_STEPS, smallConfig } from "./core/small_config.ts";
 import type { Task, TaskSpec } from "./core/task.ts";
+import type { PreparedData, PresetDataOptions } from "./core/preset_data.ts";
+import { sudokuPresetData } from "./tasks/sudoku/preset_data.ts";
+import { mazePresetData } from "./tasks/maze/preset_data.ts";
+import { arcPresetData } from "./tasks/arc/preset_data.ts";
 import { attention } from "./plugins/attention/mod.ts";
 import { mlpMixer } from "./plugins/mlp_mixer/mod.ts";
 import { hrm, singleZ } from "./plugins/schemes/mod.ts";
@@ -30,6 +34,8 @@ export interface Preset {
   readonly description: string;
   /** Task and data. */
   readonly task: PresetTask;
+  /** The preset's data pipeline (generated puzzles, or `--data` files), defined beside its task. */
+  readonly data: (options: PresetDataOptions) => Promise<PreparedData>;
   /** Model and optimisation (resolved with `resolveConfig`). */
   readonly config: TrmConfigInput;
   /** Optimizer steps of a full run. */
@@ -64,6 +70,7 @@ export function sudokuSmall(): Preset {
     name: "sudoku-small",
     description: "4x4 Sudoku (>= 8 of 16 cells blank, unique solution), ~5 min on 2 CPU cores",
     task: { kind: "sudoku", boxRows: 2, boxCols: 2, minBlanks: 8 },
+    data: (o) => sudokuPresetData({ boxRows: 2, boxCols: 2, minBlanks: 8 }, o),
     config: {
       mixer: mlpMixer(),
       model: { hidden: 64 },
@@ -100,6 +107,7 @@ export function sudokuMlp(): Preset {
     name: "sudoku-mlp",
     description: "Paper Sudoku-Extreme TRM-MLP (5.0M params, 87.4% in the paper)",
     task: { kind: "sudoku", boxRows: 3, boxCols: 3, minBlanks: 50 },
+    data: (o) => sudokuPresetData({ boxRows: 3, boxCols: 3, minBlanks: 50 }, o),
     config: { mixer: mlpMixer(), recursion: { n: 6, T: 3 }, optim: { batchSize: 768, ...SUDOKU_MAZE_OPTIM } },
     steps: 65_104,
     trainSize: 1000,
@@ -140,6 +148,7 @@ export function mazeHard(): Preset {
     name: "maze-hard",
     description: "Paper Maze-Hard TRM-Att, 30x30 mazes with shortest path >= 110 (85.3%)",
     task: { kind: "maze", size: 30, minPathLength: 110 },
+    data: (o) => mazePresetData({ size: 30, minPathLength: 110 }, o),
     config: {
       mixer: attention({ heads: 8 }),
       recursion: { n: 4, T: 3 },
@@ -166,6 +175,7 @@ export function arc1(): Preset {
     name: "arc1",
     description: "Paper ARC-AGI-1 TRM-Att (44.6% pass@2); needs --data",
     task: { kind: "arc", version: 1 },
+    data: (o) => arcPresetData(1, o),
     config: {
       mixer: attention({ heads: 8 }),
       recursion: { n: 4, T: 3 },
@@ -193,6 +203,7 @@ export function arc2(): Preset {
     name: "arc2",
     description: "Paper ARC-AGI-2 TRM-Att (7.8% pass@2); needs --data",
     task: { kind: "arc", version: 2 },
+    data: (o) => arcPresetData(2, o),
     steps: 722_000,
   };
 }

@@ -23,6 +23,7 @@ import {
 } from "./flags.ts";
 import { parseFlags } from "./schema.ts";
 import { readRunConfig } from "./run_config.ts";
+import { writeCurves } from "./plot.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -80,10 +81,6 @@ Model and optimisation (defaults: the preset's; the paper's values for the paper
 /** `{ key: value }` when the value is defined, else `{}` (for exact optional properties). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isDirectory, () => false);
 }
 
 /** A module specifier as checkpoints record it: built-in names as they are, paths as absolute file URLs. */
@@ -158,9 +155,6 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
 
   let task: Task<unknown>, data: TrainData | undefined, report: PreparedReport | undefined;
   if (preset && !plugin) {
-    if (flags.data !== undefined && preset.task.kind !== "arc" && await isDirectory(flags.data)) {
-      throw new UsageError(`--data: ${flags.data} is a folder; ${preset.task.kind} reads a CSV file`);
-    }
     const dataOptions: DataOptions = savedRun ? dataOptionsOf(savedRun, `${resumeDir}/meta.json`) : {
       data: flags.data,
       seed,
@@ -233,7 +227,8 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   });
   const r = run.evaluation!;
   const taskMetrics = report ? await report(r, out) : {};
-  say(`held-out ${heldOutText(r)}; checkpoint ${run.checkpoint}`);
+  await writeCurves(`${out}/metrics.jsonl`, `${out}/curves.svg`);
+  say(`held-out ${heldOutText(r)}; checkpoint ${run.checkpoint}; curves ${out}/curves.svg`);
   // deno-lint-ignore no-console
   console.log(JSON.stringify({
     task: task.spec.name,
@@ -249,6 +244,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     test_examples: r.count,
     ...taskMetrics,
     checkpoint: run.checkpoint,
+    curves: `${out}/curves.svg`,
   }));
   return 0;
 }

@@ -34,3 +34,4 @@ export * from "./answer_loss.ts";
 export * from "./scheme.ts";
 export * from "./trainer.ts";
 export * from "./task_data.ts";
+export * from "./preset_data.ts";

@@ -70,3 +70,18 @@ Deno.test("the checker sees a planted upward import", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli/, viz/ and web/ never switch on a task's name (tasks come through their hooks)", async () => {
+  const names = ["sudoku", "maze", "arc", "nqueens"].join("|");
+  const pattern = new RegExp(
+    `(?:===|!==|==|!=|case)\\s*["'\`](?:${names})["'\`]|["'\`](?:${names})["'\`]\\s*(?:===|!==)`,
+  );
+  const found: string[] = [];
+  for (const dir of ["cli", "viz", "web"]) {
+    for await (const f of tsFiles(dir)) {
+      const lines = (await Deno.readTextFile(root + f)).split("\n");
+      lines.forEach((line, i) => pattern.test(line) && found.push(`${f}:${i + 1}: ${line.trim()}`));
+    }
+  }
+  assertEquals(found, []);
+});

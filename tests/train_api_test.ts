@@ -79,6 +79,11 @@ Deno.test("deno task train --task FILE: the CLI trains a task plugin and records
     "flags override --config",
   );
   assert(typeof summary.valid_rate === "number", "the task's validate is reported");
+  assertStringIncludes(
+    await Deno.readTextFile(`${out}/curves.svg`),
+    "<svg",
+    "train draws curves.svg at the end",
+  );
   const meta = JSON.parse(await Deno.readTextFile(`${out}/checkpoint/meta.json`));
   assertEquals(meta.recipe.task, new URL(`file://${TASK_FILE}`).href);
   // A resumed run reloads the task from the recorded specifier.

@@ -18,3 +18,4 @@ export * from "./dataset.ts";
 export * from "./subsets.ts";
 export * from "./evaluator.ts";
 export * from "./task.ts";
+export * from "./preset_data.ts";

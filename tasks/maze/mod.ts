@@ -18,3 +18,4 @@ export * from "./maze.ts";
 export * from "./generator.ts";
 export * from "./csv.ts";
 export * from "./source.ts";
+export * from "./preset_data.ts";

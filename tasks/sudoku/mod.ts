@@ -36,3 +36,4 @@ export {
 export { loadSudokuCsv, parseSudokuCsv, type SudokuCsvOptions } from "./csv.ts";
 export { renderSudoku } from "./render.ts";
 export { sudokuTestSource, type SudokuTrainOptions, sudokuTrainSource } from "./source.ts";
+export * from "./preset_data.ts";
