@@ -8,6 +8,7 @@ import { DataError } from "../core/task.ts";
 
 /** `start` (a fresh run) or `resume` (a run continued from a checkpoint at `step`). */
 export interface RunRecord {
+  /** Which kind of run record. */
   readonly event: "start" | "resume";
   /** Run id (files written before run ids existed have none). */
   readonly run?: string;
@@ -25,17 +26,27 @@ export interface RunRecord {
 
 /** One optimizer step. Accuracies and `steps` are over the rows that halted now; null when `count` is 0. */
 export interface StepRecord {
+  /** Record kind. */
   readonly event: "step";
+  /** Run id. */
   readonly run?: string;
   /** 1-based optimizer step. */
   readonly step: number;
+  /** Learning rate used. */
   readonly lr: number | null;
+  /** Total loss per example. */
   readonly loss: number | null;
+  /** Answer (stablemax/softmax) loss per example. */
   readonly lmLoss: number | null;
+  /** Halting-head loss per example. */
   readonly qHaltLoss: number | null;
+  /** Rows it was measured on (halted rows for steps, examples for evals). */
   readonly count: number | null;
+  /** Mean token accuracy. */
   readonly accuracy: number | null;
+  /** Fraction exactly right. */
   readonly exactAccuracy: number | null;
+  /** Fraction where the halting decision matched exactness. */
   readonly qHaltAccuracy: number | null;
   /** Mean supervision steps used by the rows that halted. */
   readonly steps: number | null;
@@ -43,12 +54,19 @@ export interface StepRecord {
 
 /** A held-out evaluation after `step`. */
 export interface EvalRecord {
+  /** Record kind. */
   readonly event: "eval";
+  /** Run id. */
   readonly run?: string;
+  /** Optimizer steps taken. */
   readonly step: number;
+  /** Fraction exactly right. */
   readonly exactAccuracy: number | null;
+  /** Mean token accuracy. */
   readonly accuracy: number | null;
+  /** Rows it was measured on (halted rows for steps, examples for evals). */
   readonly count: number | null;
+  /** Fraction of legal answers by the task's validate (null without one). */
   readonly validRate: number | null;
   /** Mean supervision steps used on the held-out set (when the trainer records it). */
   readonly meanSteps: number | null;
