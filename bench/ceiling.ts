@@ -4,27 +4,11 @@
  * share of it says how far it is from what this machine can multiply, whichever kernel ran.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { matmulKernel } from "../core/mod.ts";
+import { matmulKernel, measureMatmulGflops } from "../core/mod.ts";
 import { installNativeMatMul, nativeMatMulLibrary, uninstallNativeMatMul } from "../core/kernels/mod.ts";
 
-/** Best GFLOP/s of an `size`^3 2-D matmul with the registered kernel, over `reps` runs after a warm-up. */
-export async function matmulCeilingGflops(size = 1024, reps = 4): Promise<number> {
-  const a = tf.randomNormal([size, size]), b = tf.randomNormal([size, size]);
-  let best = Infinity;
-  try {
-    for (let i = 0; i < reps + 1; i++) {
-      const t0 = performance.now();
-      const c = tf.matMul(a, b);
-      await c.data();
-      const ms = performance.now() - t0;
-      c.dispose();
-      if (i > 0) best = Math.min(best, ms); // the first run warms up
-    }
-  } finally {
-    tf.dispose([a, b]);
-  }
-  return (2 * size ** 3) / (best / 1000) / 1e9;
-}
+/** Best GFLOP/s of an `size`^3 2-D matmul with the registered kernel (the core's measurement). */
+export const matmulCeilingGflops: (size?: number, reps?: number) => Promise<number> = measureMatmulGflops;
 
 /** Ceilings of the active backend: its kernel's, the native BLAS's (wasm with a library), the best. */
 export interface Ceilings {

@@ -18,12 +18,12 @@ import {
   initBackend,
   resolveConfig,
   TrainSession,
+  trainStepFlops,
   type TrmConfigInput,
 } from "../core/mod.ts";
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { ceilings } from "./ceiling.ts";
-import { trainStepFlops } from "./flops.ts";
 
 const CONFIGS: Readonly<
   Record<

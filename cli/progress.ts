@@ -8,7 +8,9 @@
 /** Formats seconds as `1m05s` / `42s`. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds), m = Math.floor(s / 60);
+  const s = Math.round(seconds), m = Math.floor(s / 60), h = Math.floor(m / 60), d = Math.floor(h / 24);
+  if (d > 0) return `${d}d${String(h % 24).padStart(2, "0")}h`;
+  if (h > 0) return `${h}h${String(m % 60).padStart(2, "0")}m`;
   return m > 0 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 

@@ -9,8 +9,11 @@ import {
   HaltedAccuracy,
   initBackend,
   matmulKernel,
+  measureMatmulGflops,
+  resolveConfig,
   SMALL_STEPS,
   type Task,
+  trainStepFlops,
   type TrmConfigInput,
 } from "../core/mod.ts";
 import {
@@ -25,7 +28,7 @@ import { parseFlags } from "./schema.ts";
 import { readRunConfig } from "./run_config.ts";
 import { writeCurves } from "./plot.ts";
 import { type DataOptions, prepareData } from "./data.ts";
-import { Progress } from "./progress.ts";
+import { formatDuration, Progress } from "./progress.ts";
 import {
   CheckpointError,
   prepareRunFolder,
@@ -188,6 +191,25 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   const quiet = flags.quiet === true;
   const progress = new Progress(steps, Math.max(1, Math.round(steps / 40)), meta?.step ?? 0);
   const say = (line: string) => quiet || progress.log(line);
+  // A paper-sized run on a CPU: say before it starts what a step will cost at best.
+  if (config && backend !== "webgpu" && !quiet) {
+    const c = resolveConfig(config);
+    const flops = trainStepFlops(c, task.spec, c.optim.batchSize);
+    if (flops > 2e11) {
+      const gflops = await measureMatmulGflops(1024, 2), seconds = flops / (gflops * 1e9);
+      say(
+        `estimate: at least ${seconds.toFixed(1)} s per step here (${
+          (flops / 1e9).toFixed(0)
+        } GFLOP per step at the ` +
+          `${gflops.toFixed(0)} GFLOP/s this machine's matmul reaches; ${
+            steps.toLocaleString("en")
+          } steps: at least ` +
+          `${
+            formatDuration(seconds * steps)
+          }); a GPU (--backend webgpu) or a smaller --batch-size is faster to try`,
+      );
+    }
+  }
   const halted = new HaltedAccuracy();
   using run = await train(task, {
     ...optional("config", config),

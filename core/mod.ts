@@ -35,3 +35,4 @@ export * from "./scheme.ts";
 export * from "./trainer.ts";
 export * from "./task_data.ts";
 export * from "./preset_data.ts";
+export * from "./flops.ts";
