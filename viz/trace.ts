@@ -125,23 +125,34 @@ export function traceMarks(
   });
 }
 
-/** Mark rectangles over a `rows x cols` layout of cells `w x h` pixels (a class per kind, for tests). */
-function markRects(marks: CellMarks, cols: number, w: number, h: number): string {
+/**
+ * Mark rectangles over a `rows x cols` layout of cells `w x h` pixels (a class per kind, for tests).
+ * Over a picture: wrong cells tinted red, changed cells outlined orange. On a map (`filled`): solid
+ * squares, red for wrong and orange for changed, which stay readable at a few pixels a cell.
+ */
+function markRects(marks: CellMarks, cols: number, w: number, h: number, filled = false): string {
   let body = "";
   const at = (i: number) => [(i % cols) * w, Math.floor(i / cols) * h] as const;
-  marks.wrong?.forEach((m, i) => {
-    if (!m) return;
-    const [x, y] = at(i);
-    body += `<rect class="wrong" x="${x}" y="${y}" width="${w}" height="${h}" fill="#e53935" ` +
-      `fill-opacity="0.35" stroke="#c62828" stroke-width="1"/>`;
-  });
   const inset = Math.min(1.5, w / 6, h / 6);
   marks.changed.forEach((m, i) => {
     if (!m) return;
     const [x, y] = at(i);
-    body += `<rect class="changed" x="${x + inset}" y="${y + inset}" width="${w - 2 * inset}" height="${
-      h - 2 * inset
-    }" fill="none" stroke="#ff9800" stroke-width="${2 * inset}"/>`;
+    body += filled
+      ? `<rect class="changed" x="${x}" y="${y}" width="${w}" height="${h}" fill="#ff9800"/>`
+      : `<rect class="changed" x="${x + inset}" y="${y + inset}" width="${w - 2 * inset}" height="${
+        h - 2 * inset
+      }" fill="none" stroke="#ff9800" stroke-width="${2 * inset}"/>`;
+  });
+  marks.wrong?.forEach((m, i) => {
+    if (!m) return;
+    const [x, y] = at(i);
+    // On a map a wrong cell that also changed keeps an orange border inside the red.
+    body += filled
+      ? `<rect class="wrong" x="${x + w / 4}" y="${y + h / 4}" width="${w / 2}" height="${
+        h / 2
+      }" fill="#c62828"/>`
+      : `<rect class="wrong" x="${x}" y="${y}" width="${w}" height="${h}" fill="#e53935" ` +
+        `fill-opacity="0.35" stroke="#c62828" stroke-width="1"/>`;
   });
   return body;
 }
@@ -185,11 +196,11 @@ export function markedPanel(
     return { ...base, body: base.body + over };
   }
   const { rows, cols } = gridShape(spec.seqLen);
-  const cell = Math.max(3, Math.min(12, Math.floor(base.width / cols)));
+  const cell = Math.max(4, Math.min(12, Math.floor(Math.max(base.width, 120) / cols)));
   const y = base.height + 6;
   const map = `<g transform="translate(0,${y})"><rect width="${cols * cell}" height="${
     rows * cell
-  }" fill="#fff" stroke="#999" stroke-width="0.5"/>${markRects(marks, cols, cell, cell)}</g>`;
+  }" fill="#fff" stroke="#999" stroke-width="0.5"/>${markRects(marks, cols, cell, cell, true)}</g>`;
   return {
     body: base.body + map,
     width: Math.max(base.width, cols * cell),

@@ -1,23 +1,37 @@
 /**
  * `deno task serve`: the browser demo on localhost, with no build step for the user. At start it bundles
- * `web/app.ts` (and the library under it) for the browser with `deno bundle` into memory, then serves the
- * page, the bundle, tfjs's .wasm files from Deno's npm cache, a checkpoint directory and a folder of ARC
- * task files.
+ * `web/app.ts` (and the library under it) for the browser with `deno bundle` into memory, with the task
+ * plugin: a built-in task by name, or a module (`--task ./my_task.ts`, or the specifier the checkpoint
+ * records) bundled into the same file so the page runs its hooks. Then it serves the page, the bundle,
+ * tfjs's .wasm files from Deno's npm cache, a checkpoint directory and a folder of example puzzles.
  *
  * @module
  */
-import { parseArgs } from "@std/cli";
+import { parseFlags, UsageError } from "../cli/schema.ts";
+import { TASK_FLAG, TASK_HELP } from "../cli/checkpoint_task.ts";
+import { BUILTIN_TASKS, loadTaskPlugin } from "../tasks/builtin.ts";
 
 const HELP = `Serve the TRM browser demo.
 
-Usage: deno task serve [--checkpoint DIR] [--arc DIR] [--port N] [--hostname HOST]
+Usage: deno task serve [--checkpoint DIR] [--task SPECIFIER] [--examples DIR] [--port N] [--hostname HOST]
 
 --checkpoint DIR  a checkpoint written by 'deno task train' (default: the newest runs/*/checkpoint)
---arc DIR         ARC task JSON files offered by the page (default: the three sample tasks shipped in
-                  tasks/arc/testdata/arc-agi-1/data/evaluation; for all of them, pass the data/evaluation
-                  folder of a clone of github.com/fchollet/ARC-AGI or github.com/arcprize/ARC-AGI-2)
+${TASK_HELP}
+--examples DIR    puzzle files the page offers, each read by the task's parse hook (e.g. ARC task files:
+                  tasks/arc/testdata/arc-agi-1/data/evaluation, or the data/evaluation folder of a clone
+                  of github.com/fchollet/ARC-AGI or github.com/arcprize/ARC-AGI-2); --arc DIR is the same
 --port N          0 picks a free port (default 8000); the URL is printed once the server listens
 `;
+
+const SERVE_FLAGS = {
+  checkpoint: { kind: "string" },
+  ...TASK_FLAG,
+  examples: { kind: "string" },
+  arc: { kind: "string" },
+  port: { kind: "int", min: 0, max: 65535 },
+  hostname: { kind: "string" },
+  help: { kind: "boolean" },
+} as const;
 
 const WEB = new URL(".", import.meta.url).pathname;
 const TYPES: Readonly<Record<string, string>> = {
@@ -35,15 +49,62 @@ async function deno(args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-/** The browser bundle of `web/app.ts`. */
-async function bundle(): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * The browser bundle: an entry that starts `web/app.ts` with the task. A module task is imported by the
+ * entry itself, so it shares the page's copy of the library (one tfjs, one `DataError`).
+ */
+async function bundle(task: { specifier?: string; url?: string }): Promise<Uint8Array<ArrayBuffer>> {
   const dir = await Deno.makeTempDir({ prefix: "trm-web-" });
   try {
-    await deno(["bundle", "--quiet", "--platform", "browser", "--output", `${dir}/app.js`, `${WEB}app.ts`]);
+    const app = JSON.stringify(new URL("app.ts", import.meta.url).href);
+    const given = task.specifier !== undefined ? `specifier: ${JSON.stringify(task.specifier)}` : "";
+    const entry = task.url
+      ? `import { startPage } from ${app};\nimport plugin from ${JSON.stringify(task.url)};\n` +
+        `await startPage({ ${given}, plugin });\n`
+      : `import { startPage } from ${app};\nawait startPage({ ${given} });\n`;
+    await Deno.writeTextFile(`${dir}/entry.ts`, entry);
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    await deno([
+      "bundle",
+      "--quiet",
+      "--config",
+      config,
+      "--platform",
+      "browser",
+      "--output",
+      `${dir}/app.js`,
+      `${dir}/entry.ts`,
+    ]);
     return await Deno.readFile(`${dir}/app.js`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * The task the page runs: `--task`, else the checkpoint's recorded specifier, else its spec's name; a
+ * module is loaded here first (one line and exit 2 when it is no task) and bundled by its URL.
+ */
+async function pageTask(
+  flag: string | undefined,
+  checkpoint: string,
+): Promise<{ specifier?: string; url?: string }> {
+  const meta = await Deno.readTextFile(`${checkpoint}/meta.json`).then(JSON.parse, () => null);
+  const specifier: string | undefined = flag ?? meta?.recipe?.task ?? meta?.taskSpec?.name;
+  if (specifier === undefined || Object.hasOwn(BUILTIN_TASKS, specifier)) {
+    return specifier === undefined ? {} : { specifier };
+  }
+  const where = flag !== undefined ? "--task" : `${checkpoint}/meta.json: task`;
+  try {
+    await loadTaskPlugin(specifier, meta?.taskSpec);
+  } catch (e) {
+    throw new UsageError(
+      `${where} ${specifier}: cannot load it (${(e as Error).message.split("\n")[0]}); expected a built-in ` +
+        `task (${Object.keys(BUILTIN_TASKS).join(", ")}) or a module whose default export is a Task`,
+    );
+  }
+  const url = /^[a-z]+:/.test(specifier) ? specifier : new URL(specifier, `file://${Deno.cwd()}/`).href;
+  return { specifier, url };
 }
 
 /** Folder of tfjs-backend-wasm's .wasm files in Deno's npm cache (filled by the bundle step). */
@@ -87,26 +148,25 @@ async function file(path: string): Promise<Response> {
 }
 
 async function main(): Promise<void> {
-  const flags = parseArgs(Deno.args, {
-    string: ["checkpoint", "arc", "port", "hostname"],
-    boolean: ["help"],
-    default: { port: "8000", hostname: "127.0.0.1" },
-  });
+  let flags;
+  try {
+    flags = parseFlags(Deno.args, SERVE_FLAGS);
+    if (flags.examples !== undefined && flags.arc !== undefined) {
+      throw new UsageError("--examples and --arc: give one of them (--arc is the old name of --examples)");
+    }
+  } catch (e) {
+    // deno-lint-ignore no-console
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
   if (flags.help) {
     // deno-lint-ignore no-console
     console.log(HELP);
     return;
   }
-  const arc = typeof flags.arc === "string"
-    ? flags.arc
-    : new URL("../tasks/arc/testdata/arc-agi-1/data/evaluation", import.meta.url).pathname;
-  const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    // deno-lint-ignore no-console
-    console.error(`error: --port: expected an integer in 0..65535, got "${flags.port}"`);
-    Deno.exit(2);
-  }
-  const hostname = String(flags.hostname);
+  const examples = flags.examples ?? flags.arc;
+  const port = flags.port ?? 8000;
+  const hostname = flags.hostname ?? "127.0.0.1";
   // A busy port is one line up front, before the bundling (which takes seconds), and again at listen.
   const busy = (e: unknown): never => {
     const why = e instanceof Deno.errors.AddrInUse
@@ -125,14 +185,23 @@ async function main(): Promise<void> {
       busy(e);
     }
   }
-  const checkpoint = typeof flags.checkpoint === "string" ? flags.checkpoint : await newestCheckpoint("runs");
+  const checkpoint = flags.checkpoint ?? await newestCheckpoint("runs");
   try {
     await Deno.stat(`${checkpoint}/meta.json`);
   } catch {
     // deno-lint-ignore no-console
     console.error(`warning: ${checkpoint}/meta.json not found; the page will report it (see --checkpoint)`);
   }
-  const [app, wasm] = await Promise.all([bundle(), wasmDir()]);
+  let task;
+  try {
+    task = await pageTask(flags.task, checkpoint);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    // deno-lint-ignore no-console
+    console.error(`error: ${e.message}`);
+    Deno.exit(2);
+  }
+  const [app, wasm] = await Promise.all([bundle(task), wasmDir()]);
   try {
     serve();
   } catch (e) {
@@ -158,15 +227,17 @@ async function main(): Promise<void> {
     if (m) return file(`${wasm}/${m[1]}`);
     m = path.match(/^\/checkpoint\/(meta\.json|tensors\.safetensors)$/);
     if (m) return file(`${checkpoint}/${m[1]}`);
-    if (path === "/arc/index.json") {
-      const ids: string[] = [];
+    if (path === "/examples/index.json") {
+      const names: string[] = [];
       try {
-        for await (const e of Deno.readDir(arc)) if (e.name.endsWith(".json")) ids.push(e.name.slice(0, -5));
-      } catch { /* no ARC folder: an empty list */ }
-      return Response.json(ids.sort());
+        for await (const e of Deno.readDir(examples ?? "")) {
+          if (e.isFile && /^[\w][\w.-]*$/.test(e.name)) names.push(e.name);
+        }
+      } catch { /* no examples folder: an empty list */ }
+      return Response.json(names.sort());
     }
-    m = path.match(/^\/arc\/([\w-]+\.json)$/);
-    if (m) return file(`${arc}/${m[1]}`);
+    m = path.match(/^\/examples\/(\w[\w.-]*)$/);
+    if (m && examples !== undefined) return file(`${examples}/${m[1]}`);
     return new Response("not found", { status: 404 });
   }
 }
