@@ -67,7 +67,8 @@ Data and run:
   --checkpoint-every N  save a checkpoint every N steps under OUT/checkpoints (atomic; keeps the last --keep, default 3)
   --resume DIR          continue a run from a checkpoint exactly (preset, config, seed and data come from it;
                         only --steps --eval-every --eval-limit --checkpoint-every --keep --backend --out --quiet may be given)
-  --overwrite           train into an --out that holds another run (its checkpoint is replaced only at the end)
+  --overwrite           train into an --out that holds another run (its files are set aside in OUT/replaced-*
+                        and its checkpoint replaced only once this run has saved its own)
 ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder of task files):
   --augmentations N     distinct augmentations per task (default 1000)
   --test-versions N     versions of each test task to evaluate (default all)

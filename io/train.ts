@@ -38,6 +38,22 @@ import type { TrainData, TrainOptions, TrainResult } from "./train_types.ts";
 
 export type { TrainData, TrainOptions, TrainResult, TrainStart } from "./train_types.ts";
 
+/**
+ * Moves `out/metrics.jsonl` and `out/checkpoints` into `out/replaced-<run>/` (when there are any) and
+ * returns that folder, or null.
+ */
+async function setAside(out: string, runId: string): Promise<string | null> {
+  const dir = `${out}/replaced-${runId.slice(0, 8)}`;
+  let moved = false;
+  for (const name of ["metrics.jsonl", "checkpoints"]) {
+    if (!await Deno.stat(`${out}/${name}`).then(() => true, () => false)) continue;
+    if (!moved) await Deno.mkdir(dir);
+    await Deno.rename(`${out}/${name}`, `${dir}/${name}`);
+    moved = true;
+  }
+  return moved ? dir : null;
+}
+
 /** The data options a resumed recipe stands for (generated or files; anything else needs `data`). */
 function recipeDataOptions(recipe: RunRecipe, source: string) {
   const d = recipe.data;
@@ -85,6 +101,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
   let session: TrainSession | null = null;
   let log: MetricsLog | null = null;
   let lock: Disposable | null = null;
+  let replaced: string | null = null;
   try {
     if (out) {
       const resumingHere = resumeDir !== undefined && out === runFolderOf(resumeDir);
@@ -93,10 +110,9 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       // Under the lock no one else writes here: leftovers of an interrupted swap are put back or removed.
       await recoverCheckpoint(`${out}/checkpoint`, { ownerGone: true });
       await recoverCheckpointsIn(`${out}/checkpoints`, { ownerGone: true });
-      if (options.overwrite) {
-        await Deno.remove(`${out}/checkpoints`, { recursive: true }).catch(() => {});
-        await Deno.truncate(`${out}/metrics.jsonl`).catch(() => {});
-      }
+      // The replaced run's metrics and periodic checkpoints are set aside, not deleted, until this run has
+      // saved its own final checkpoint: a run that fails or is stopped loses nothing of the old one.
+      if (options.overwrite) replaced = await setAside(out, runId);
     }
     resumed = resumeDir !== undefined ? await loadCheckpoint(resumeDir) : null;
     const recipe = resumed?.meta.recipe ?? null;
@@ -206,6 +222,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
         );
       }
       checkpoint = await save(`${out}/checkpoint`);
+      if (replaced) await Deno.remove(replaced, { recursive: true });
     }
     const seconds = (performance.now() - started) / 1000;
     log?.write({ event: "end", step: s.stepCount, seconds, aborted: loop.aborted });

@@ -78,7 +78,11 @@ export interface TrainOptions {
   readonly keep?: number;
   /** A checkpoint folder to continue exactly (config, seed and data recipe come from it). */
   readonly resume?: string;
-  /** Train into an `out` that holds another run; its final checkpoint is replaced only at the end. */
+  /**
+   * Train into an `out` that holds another run. Its metrics and periodic checkpoints are set aside in
+   * `out/replaced-<run>/` and removed only once this run's final checkpoint is saved (which then replaces
+   * the old one), so a run that fails or is stopped loses nothing.
+   */
   readonly overwrite?: boolean;
   /** How the task is named in checkpoints (a built-in name or a module specifier). Default: its spec name. */
   readonly taskSpecifier?: string;

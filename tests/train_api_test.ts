@@ -135,3 +135,24 @@ Deno.test("the CLI is a package export: deno run jsr:@recursive/trm/cli train (r
   assertEquals(stderr, "", "nothing but what was asked for (no download lines, no banners)");
   assertEquals(JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!).steps, 3);
 });
+
+Deno.test("train({ overwrite }): the replaced run's files are set aside until the new run has saved its own", async () => {
+  const out = await Deno.makeTempDir();
+  const opts = { steps: 2, trainSize: 64, testSize: 8 } as const;
+  using a = await train(sortTask, { ...opts, out });
+  const metricsA = await Deno.readTextFile(`${out}/metrics.jsonl`);
+  using stopped = await train(sortTask, { ...opts, out, overwrite: true, signal: AbortSignal.abort() });
+  const aside = [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => n.startsWith("replaced-"));
+  assertEquals(aside.length, 1, "a stopped overwrite keeps the old run's metrics aside");
+  assertEquals(await Deno.readTextFile(`${out}/${aside[0]}/metrics.jsonl`), metricsA);
+  using loaded = await loadCheckpoint(`${out}/checkpoint`);
+  assertEquals(loaded.meta.recipe?.steps, 2, "the old final checkpoint is untouched");
+  using b = await train(sortTask, { ...opts, out, overwrite: true, seed: 1 });
+  const left = [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => n.startsWith("replaced-"));
+  assertEquals(left, [aside[0]!], "only the finished run's own set-aside folder is removed");
+  assert(
+    (await records(`${out}/metrics.jsonl`)).every((r) => r.run === b.runId),
+    "metrics hold the new run only",
+  );
+  assert(a.runId !== b.runId && stopped.aborted);
+});
