@@ -156,3 +156,26 @@ Deno.test("train({ overwrite }): the replaced run's files are set aside until th
   );
   assert(a.runId !== b.runId && stopped.aborted);
 });
+
+Deno.test("deno task train --task nqueens: a built-in task without a preset trains through the CLI alone", async () => {
+  const out = `${await Deno.makeTempDir()}/nq`;
+  const r = await runCli(
+    "train",
+    "--task",
+    "nqueens",
+    "--steps",
+    "2",
+    "--train-size",
+    "64",
+    "--test-size",
+    "8",
+    "--quiet",
+    "--out",
+    out,
+  );
+  assertEquals(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assertEquals([s.task, s.steps, s.test_examples], ["nqueens", 2, 8]);
+  assert(typeof s.valid_rate === "number", "N-Queens' validate is reported");
+  assertEquals(JSON.parse(await Deno.readTextFile(`${out}/checkpoint/meta.json`)).recipe.task, "nqueens");
+});
