@@ -5,8 +5,8 @@
  *    N_sup steps, as the official evaluation does) and with early halting (a puzzle stops at the first
  *    step whose halting probability exceeds 0.5);
  * 2. sampling (`sample`): K seeded noisy runs per puzzle, the answer chosen by validity, then halting
- *    confidence; exact accuracy, validity, pass@K (some run exact: the ceiling of any selection), mean
- *    steps per run and seconds, per noise target and K.
+ *    confidence; exact accuracy, the same chosen by halting confidence alone, validity, pass@K (some run
+ *    exact: the ceiling of any selection), mean steps per run and seconds, per noise target and K.
  *
  * Prints a table and writes JSON (`--json FILE`, default `test_time.json` beside the checkpoint folder).
  *
@@ -21,6 +21,7 @@
  */
 import {
   BACKENDS,
+  chooseRun,
   DataError,
   deriveSeed,
   exactScore,
@@ -31,7 +32,7 @@ import {
   type SampleSelect,
   type Task,
 } from "../core/mod.ts";
-import { type CheckpointMeta, loadCheckpoint, writeJsonAtomic } from "../io/mod.ts";
+import { CheckpointError, type CheckpointMeta, loadCheckpoint, writeJsonAtomic } from "../io/mod.ts";
 import { builtinTask, loadTaskPlugin } from "../tasks/builtin.ts";
 import { prepareData } from "../cli/data.ts";
 import { presetByName } from "../cli/flags.ts";
@@ -57,6 +58,8 @@ interface Row {
   readonly noise: number;
   readonly haltThreshold: number | null;
   readonly exactAccuracy: number;
+  /** Exact accuracy when the answer is chosen by halting confidence alone (validity ignored). */
+  readonly exactByConfidence: number;
   readonly validRate: number | null;
   readonly passAtK: number;
   readonly meanSteps: number;
@@ -156,12 +159,14 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(task ? { task } : {}),
     });
     const seconds = (performance.now() - t0) / 1000;
-    let exact = 0, valid = 0, pass = 0, steps = 0, noisy = 0;
+    let exact = 0, byConf = 0, valid = 0, pass = 0, steps = 0, noisy = 0;
     r.forEach((p, i) => {
       const ex = examples[i]!;
       exact += score(p.answer, ex).exact ? 1 : 0;
       valid += p.valid?.[p.chosen] ?? 0;
       pass += p.answers.some((a) => score(a, ex).exact) ? 1 : 0;
+      // The same runs, chosen without the task's validate: what the halting head alone achieves.
+      byConf += score(p.answers[chooseRun(p.answers, p.confidences, undefined, select)]!, ex).exact ? 1 : 0;
       steps += p.steps.reduce((a, b) => a + b, 0) / k;
       noisy += p.chosen !== 0 ? 1 : 0;
     });
@@ -173,6 +178,7 @@ async function main(argv: readonly string[]): Promise<number> {
       noise: k === 1 ? 0 : sd,
       haltThreshold,
       exactAccuracy: exact / n,
+      exactByConfidence: byConf / n,
       validRate: task?.validate ? valid / n : null,
       passAtK: pass / n,
       meanSteps: steps / n,
@@ -198,14 +204,14 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const pct = (v: number | null) => (v === null ? "-" : `${(100 * v).toFixed(1)}%`);
   const lines = [
-    "| mode | K | noise | exact | valid | pass@K | mean steps | seconds |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| mode | K | noise | exact | exact, confidence only | valid | pass@K | mean steps | seconds |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) =>
       `| ${r.mode}${r.haltThreshold === null ? "" : " (halt p>0.5)"} | ${r.k} | ${
         r.target ? `${r.noise} ${r.target}` : "-"
-      } | ${pct(r.exactAccuracy)} | ${pct(r.validRate)} | ${pct(r.passAtK)} | ${r.meanSteps.toFixed(2)} | ${
-        r.seconds.toFixed(1)
-      } |`
+      } | ${pct(r.exactAccuracy)} | ${pct(r.exactByConfidence)} | ${pct(r.validRate)} | ${pct(r.passAtK)} | ${
+        r.meanSteps.toFixed(2)
+      } | ${r.seconds.toFixed(1)} |`
     ),
   ];
   // deno-lint-ignore no-console
@@ -233,7 +239,10 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (e instanceof UsageError || e instanceof DataError || e instanceof RangeError) {
+    if (
+      e instanceof UsageError || e instanceof DataError || e instanceof CheckpointError ||
+      e instanceof RangeError
+    ) {
       // deno-lint-ignore no-console
       console.error(e.message);
       Deno.exit(2);
