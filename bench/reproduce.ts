@@ -51,7 +51,7 @@ Usage: deno task reproduce [--quick] [flags]
   --quick            the short profile (about 15 minutes on 2 cores); default: the full one
   --seeds N|a,b,c    seeds 0..N-1, or a list (quick: 1, full: 3)
   --steps N          optimizer steps of every run (quick: 300, full: 1500)
-  --blanks N         blank cells of each 6x6 puzzle, out of 36 (quick: 20, full: 24; minimal is ~25)
+  --blanks N         blank cells of each 6x6 puzzle, out of 36 (default 20; a minimal puzzle has 24-27)
   --train-size N     training puzzles (default 1000, augmented on the fly)
   --test-size N      held-out puzzles (default 500)
   --variants a,b     only these (${"trm, no-recursion, 1-step-grad, no-ema, attention, two-nets"})
@@ -87,7 +87,7 @@ const PROFILES: Readonly<Record<"quick" | "full", Profile>> = {
   full: {
     steps: 1500,
     seeds: [0, 1, 2],
-    blanks: 24,
+    blanks: 20,
     trainSize: 1000,
     testSize: 500,
     dataSeed: 0,
