@@ -235,11 +235,14 @@ export interface LoadedCheckpoint extends Disposable {
 }
 
 /**
- * Loads a checkpoint directory. The mixer is rebuilt by `mixer` when given, else from the plugin registry
- * (`@recursive/trm/plugins`; built-ins and whatever `registerMixer` added). Throws a one-line
- * {@linkcode CheckpointError} when a file is missing, malformed or does not fit the config.
+ * Loads a checkpoint directory: a path, or a `file:` or `https:` URL of the folder (the two files are
+ * then `fetch`ed: a model shipped in the package, `pretrainedFor`, or one served over HTTP). The mixer
+ * is rebuilt by `mixer` when given, else from the plugin registry (`@recursive/trm/plugins`; built-ins
+ * and whatever `registerMixer` added). Throws a one-line {@linkcode CheckpointError} when a file is
+ * missing, malformed or does not fit the config.
  */
-export async function loadCheckpoint(dir: string, mixer?: MixerResolver): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(dir: string | URL, mixer?: MixerResolver): Promise<LoadedCheckpoint> {
+  if (dir instanceof URL) return await fetchCheckpoint(dir, mixer);
   let meta: unknown;
   // A swap killed between its two renames left the checkpoint beside its path: put it back first.
   // (A trainer mid-swap has both halves complete, so taking its new one early loses nothing.)
@@ -259,6 +262,32 @@ export async function loadCheckpoint(dir: string, mixer?: MixerResolver): Promis
     throw new CheckpointError(`${file}: not readable (${(e as Error).message})`);
   }
   return decodeCheckpoint(meta, bytes, dir, mixer);
+}
+
+/** {@linkcode loadCheckpoint} of a URL: no recovery of an interrupted swap (nothing writes there). */
+async function fetchCheckpoint(url: URL, mixer?: MixerResolver): Promise<LoadedCheckpoint> {
+  const base = url.href.endsWith("/") ? url : new URL(`${url.href}/`);
+  const label = base.href.slice(0, -1);
+  const get = async (name: string): Promise<Uint8Array> => {
+    try {
+      const response = await fetch(new URL(name, base));
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`HTTP ${response.status}`);
+      }
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      throw new CheckpointError(`${label}/${name}: not readable (${(e as Error).message})`);
+    }
+  };
+  let meta: unknown;
+  try {
+    meta = JSON.parse(new TextDecoder().decode(await get("meta.json")));
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`${label}/meta.json: not a readable checkpoint (${(e as Error).message})`);
+  }
+  return decodeCheckpoint(meta, await get("tensors.safetensors"), label, mixer);
 }
 
 /**
