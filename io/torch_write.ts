@@ -162,10 +162,11 @@ function officialRank(name: string): number {
   const head = ["H_init", "L_init", "embed_tokens", "lm_head", "q_head.weight", "q_head.bias", "puzzle_emb"]
     .findIndex((h) => name.startsWith(`inner.${h}`));
   if (head >= 0) return head;
-  const m = /^inner\.L_level\.layers\.(\d+)\.(\w+)\.(\w+)\./.exec(name);
+  // HRM's H_level comes before L_level, as hrm.py constructs them.
+  const m = /^inner\.([HL])_level\.layers\.(\d+)\.(\w+)\.(\w+)\./.exec(name);
   const part = ["self_attn.qkv_proj", "self_attn.o_proj", "mlp_t.gate_up_proj", "mlp_t.down_proj"]
-    .concat(["mlp.gate_up_proj", "mlp.down_proj"]).indexOf(`${m?.[2]}.${m?.[3]}`);
-  return m ? 100 + 10 * Number(m[1]) + part : 1e9;
+    .concat(["mlp.gate_up_proj", "mlp.down_proj"]).indexOf(`${m?.[3]}.${m?.[4]}`);
+  return m ? (m[1] === "H" ? 100 : 1e8) + 10 * Number(m[2]) + part : 1e9;
 }
 
 /**
