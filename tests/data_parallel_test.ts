@@ -10,14 +10,17 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assert, assertEquals, assertLess, assertRejects } from "@std/assert";
 import {
+  assignValues,
   createTrm,
   DataParallelSession,
   type Example,
   initBackend,
+  namedVariables,
   type OwnerState,
   resolveConfig,
   type StateTensor,
   TrainSession,
+  type Trm,
 } from "../core/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 
@@ -41,6 +44,16 @@ const config = resolveConfig({
   optim: { batchSize: B, warmupSteps: 2, lr: 1e-4, puzzleEmbLr: 1e-4, emaDecay: 0.9 },
 });
 const options = { totalSteps: 20, seed: 5 };
+/**
+ * A model whose q_halt starts at +5 instead of -5: every row wants to halt at once, and only the
+ * exploration draws (p 0.5, at least 2 or 3 steps) keep some going, so slots halt and refill out of step
+ * with each other. q_halt stays far from 0, so the two paths take the same halting decisions.
+ */
+function newModel(): Trm {
+  const model = createTrm(spec, config, { seed: 3 });
+  assignValues(namedVariables(model).get("q_head/b")!, Float32Array.of(5, 0));
+  return model;
+}
 
 const values = (vs: readonly tf.Variable[]) =>
   Promise.all(vs.map(async (v) => (await v.data()) as Float32Array));
@@ -56,21 +69,24 @@ const gap = (a: ArrayLike<number>, b: ArrayLike<number>, start: ArrayLike<number
 
 Deno.test("DataParallelSession: 2 workers equal 1 in-process TrainSession for 20 steps", async () => {
   const before = tf.memory().numTensors;
-  using m1 = createTrm(spec, config, { seed: 3 });
-  using m2 = createTrm(spec, config, { seed: 3 });
+  using m1 = newModel();
+  using m2 = newModel();
   const w0 = concat(await values(m1.variables));
   using single = new TrainSession(m1, options);
   const dp = await DataParallelSession.create(m2, { ...options, workers: 2, plugins });
   try {
     assertEquals(dp.ranges, [{ start: 0, size: 4 }, { start: 4, size: 4 }]);
+    const mixed = new Set<string>();
     for (let s = 0; s < 20; s++) {
       const a = await single.step(batch(s)), b = await dp.step(batch(s));
-      assertLess(Math.abs(a.loss - b.loss) / a.loss, 1e-3, `loss at step ${s + 1}`);
+      mixed.add([...single.slotSteps].join());
+      assertLess(Math.abs(a.loss - b.loss) / a.loss, 5e-3, `loss at step ${s + 1}`); // measured <= 3e-4
       assertEquals([b.step, b.lr, b.count, b.steps], [a.step, a.lr, a.count, a.steps]);
       assertEquals(dp.session.slotSteps, single.slotSteps);
     }
+    assert(mixed.size > 5, "slots halt out of step");
     const w1 = concat(await values(m1.variables)), w2 = concat(await values(m2.variables));
-    assertLess(gap(w2, w1, w0), 1e-2, "weights");
+    assertLess(gap(w2, w1, w0), 1e-2, "weights"); // measured 3e-4; a broken sum or all-gather gives > 1e-2
     const e1 = concat(await values(single.ema!.shadows)), e2 = concat(await values(dp.session.ema!.shadows));
     assertLess(gap(e2, e1, w0), 1e-2, "EMA");
     const zero = new Float32Array(single.puzzles.weights.length);
@@ -94,7 +110,7 @@ Deno.test("DataParallelSession: 2 workers equal 1 in-process TrainSession for 20
 
 /** Runs `steps` steps of `batch(from..)` on a fresh 2-worker session, optionally from `state`. */
 async function run(from: number, steps: number, state?: OwnerState): Promise<OwnerState> {
-  using model = createTrm(spec, config, { seed: 3 });
+  using model = newModel();
   const dp = await DataParallelSession.create(model, { ...options, workers: 2, plugins });
   try {
     if (state) await dp.load(state);
@@ -114,23 +130,24 @@ async function run(from: number, steps: number, state?: OwnerState): Promise<Own
 
 Deno.test("DataParallelSession: state()/load() resumes exactly, in TrainSession's format", async () => {
   const whole = await run(0, 12);
-  const half = await run(0, 6);
-  const resumed = await run(6, 6, half);
+  // Slots are mid-example after 7 steps: the carry matters on resume.
+  const half = await run(0, 7);
+  const resumed = await run(7, 5, half);
   assertEquals(Object.keys(resumed.tensors).sort(), Object.keys(whole.tensors).sort());
   for (const [k, t] of Object.entries(whole.tensors)) assertEquals(resumed.tensors[k], t, k);
   assertEquals(resumed.json, whole.json);
   assert(Object.keys(whole.tensors).some((k) => k.startsWith("train/carry_")), "the carry is saved");
   // The same names and shapes as a TrainSession's state, which therefore loads it.
-  using model = createTrm(spec, config, { seed: 3 });
+  using model = newModel();
   using single = new TrainSession(model, options);
-  for (let s = 0; s < 6; s++) await single.step(batch(s));
+  for (let s = 0; s < 7; s++) await single.step(batch(s));
   const ref = await single.state();
   assertEquals(
     Object.entries(half.tensors).map(([k, t]) => [k, t.shape]).sort(),
     Object.entries(ref.tensors).map(([k, t]) => [k, t.shape]).sort(),
   );
   single.load(half);
-  assertEquals(single.stepCount, 6);
+  assertEquals(single.stepCount, 7);
 });
 
 Deno.test("DataParallelSession: bad worker counts and plugin modules fail in one line, leaving nothing", async () => {
