@@ -8,7 +8,7 @@
  *    confidence; exact accuracy, the same chosen by halting confidence alone, validity, pass@K (some run
  *    exact: the ceiling of any selection), mean steps per run and seconds, per noise target and K.
  *
- * Prints a table and writes JSON (`--json FILE`, default `test_time.json` beside the checkpoint folder).
+ * Prints a table and writes JSON (`--json FILE`, default `runs/test-time/<parent>-<folder>.json`).
  *
  * Usage: deno task test-time --checkpoint DIR [--k 1,4,16] [--limit N] [--noise 0.25] [--target init,latent]
  *          [--select confidence|vote] [--seed 1] [--full-depth] [--backend wasm|cpu|webgpu|auto] [--json FILE]
@@ -48,7 +48,7 @@ Usage: deno task test-time --checkpoint DIR [--k 1,4,16] [--limit N] [--noise 0.
 --noise      standard deviation of the Gaussian noise (states have RMS about 1; default 0.25)
 --target     where the noise goes: init (initial y and z), latent (z before every step), or both (default)
 --full-depth sampled runs use every supervision step instead of early halting
---json       where the JSON report goes (default: test_time.json beside the checkpoint folder)`;
+--json       where the JSON report goes (default: runs/test-time/<parent>-<folder>.json)`;
 
 /** One measured row. */
 interface Row {
@@ -228,7 +228,10 @@ async function main(argv: readonly string[]): Promise<number> {
     select,
     rows,
   };
-  const out = flags.json ?? `${dir.replace(/\/?[^/]*$/, "") || "."}/test_time.json`;
+  // Default under runs/ (git-ignored): never inside a checkpoint's folder, which may be a shipped model's.
+  const out = flags.json ??
+    `runs/test-time/${dir.split("/").slice(-2).join("-").replace(/[^\w.-]/g, "_")}.json`;
+  await Deno.mkdir(out.replace(/\/?[^/]*$/, "") || ".", { recursive: true });
   await writeJsonAtomic(out, report);
   // deno-lint-ignore no-console
   console.log(`wrote ${out}`);
