@@ -36,3 +36,4 @@ export * from "./trainer.ts";
 export * from "./task_data.ts";
 export * from "./preset_data.ts";
 export * from "./flops.ts";
+export * from "./memory_estimate.ts";

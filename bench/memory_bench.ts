@@ -1,0 +1,279 @@
+/**
+ * Peak memory of one training step on the wasm backend, measured, next to `estimateStepBytes`.
+ *
+ * One configuration per process (the wasm heap grows and never shrinks, so a second configuration in the
+ * same process would read the first one's heap):
+ *
+ *   deno run -A bench/memory_bench.ts --config sudoku-mlp --batch 8 [--gradient reverse|recompute]
+ *       [--steps 2] [--T 3] [--native-blas auto|off] [--json]
+ *
+ * or the whole calibration table, each row in its own child process, largest last:
+ *
+ *   nice -n 10 deno run -A bench/memory_bench.ts --sweep [--quick] [--json out.json]
+ *
+ * Measured per run: the wasm heap's size (`HEAPU8.buffer.byteLength`: what counts against the 4 GiB cap,
+ * live tensors plus allocator fragmentation) after each step, and the live tensor bytes at the step's
+ * peak, from a wrapper around the module's `_malloc`/`_free` (every tensor buffer the backend allocates;
+ * not `tf.profile`'s `peakBytes`, which counts a buffer once per tensor sharing it, so every tape-saved
+ * clone and reshape twice). A step that runs out of heap is reported as `abort` with the heap it reached.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "@std/cli";
+import {
+  createTrm,
+  estimateStepBytes,
+  initBackend,
+  matmulKernel,
+  type NativeBlasMode,
+  resolveConfig,
+  type TaskSpec,
+  TrainSession,
+  type TrmConfig,
+} from "../core/mod.ts";
+import { attention } from "../plugins/attention/mod.ts";
+import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
+
+/** A named configuration: task shape, mixer, D, n, T. */
+interface Shape {
+  readonly spec: TaskSpec;
+  readonly mixer: "mlp" | "att";
+  readonly hidden: number;
+  readonly n: number;
+  readonly T: number;
+}
+
+const sudoku9: TaskSpec = { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 };
+const arc: TaskSpec = { name: "arc", vocabSize: 12, seqLen: 900, numPuzzleIds: 1 };
+const SHAPES: Readonly<Record<string, Shape>> = {
+  "sudoku-mlp": { spec: sudoku9, mixer: "mlp", hidden: 512, n: 6, T: 3 },
+  "sudoku-att": { spec: sudoku9, mixer: "att", hidden: 512, n: 6, T: 3 },
+  "arc-att": { spec: arc, mixer: "att", hidden: 512, n: 4, T: 3 },
+  "sudoku-small": {
+    spec: { name: "sudoku", vocabSize: 6, seqLen: 16, numPuzzleIds: 1 },
+    mixer: "mlp",
+    hidden: 64,
+    n: 2,
+    T: 2,
+  },
+  "small-mlp": { spec: sudoku9, mixer: "mlp", hidden: 64, n: 6, T: 3 },
+  "small-att": { spec: sudoku9, mixer: "att", hidden: 64, n: 6, T: 3 },
+  "small-arc-att": { spec: arc, mixer: "att", hidden: 64, n: 4, T: 3 },
+};
+
+/** The rows of `--sweep`: [config, batch, gradient, T override]. */
+const SWEEP: readonly (readonly [string, number, "reverse" | "recompute", number?])[] = [
+  ["sudoku-small", 64, "reverse"],
+  ["sudoku-small", 256, "reverse"],
+  ["small-mlp", 16, "reverse"],
+  ["small-mlp", 64, "reverse"],
+  ["small-mlp", 64, "recompute"],
+  ["small-att", 16, "reverse"],
+  ["small-arc-att", 1, "reverse"],
+  ["small-arc-att", 4, "reverse"],
+  ["small-arc-att", 4, "recompute"],
+  ["sudoku-mlp", 2, "reverse"],
+  ["sudoku-mlp", 4, "reverse"],
+  ["sudoku-mlp", 8, "reverse"],
+  ["sudoku-mlp", 8, "recompute"],
+  ["sudoku-mlp", 16, "reverse"],
+  ["sudoku-mlp", 16, "recompute"],
+  ["arc-att", 1, "reverse", 1],
+  ["arc-att", 1, "recompute", 1],
+  ["arc-att", 2, "reverse", 1],
+];
+const QUICK = new Set([0, 2, 4, 5, 7, 8, 9, 10]);
+
+function configOf(shape: Shape, batch: number, gradient: string, T: number): TrmConfig {
+  return resolveConfig({
+    mixer: shape.mixer === "att" ? attention({ heads: 8 }) : mlpMixer(),
+    model: { hidden: shape.hidden },
+    recursion: { n: shape.n, T },
+    optim: { batchSize: batch, warmupSteps: 0, gradient },
+  });
+}
+
+interface WasmModule {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+const wasmModule = (): WasmModule => (tf.backend() as unknown as { wasm: WasmModule }).wasm;
+const heapBytes = (): number => wasmModule().HEAPU8.buffer.byteLength;
+
+/** Live bytes of the buffers the backend mallocs from JS (tensor data), and their peak since `reset`. */
+function trackMallocs(): { readonly peak: () => number; readonly reset: () => void } {
+  const w = wasmModule();
+  // Emscripten's first call of an export replaces the module property with the raw export (which would
+  // replace this wrapper): call both once before wrapping.
+  w._free(w._malloc(8));
+  const malloc = w._malloc.bind(w), free = w._free.bind(w);
+  const sizes = new Map<number, number>();
+  let live = 0, peak = 0;
+  w._malloc = (bytes) => {
+    const ptr = malloc(bytes);
+    sizes.set(ptr >>> 0, bytes);
+    live += bytes;
+    peak = Math.max(peak, live);
+    return ptr;
+  };
+  w._free = (ptr) => {
+    live -= sizes.get(ptr >>> 0) ?? 0;
+    sizes.delete(ptr >>> 0);
+    free(ptr);
+  };
+  return { peak: () => peak, reset: () => void (peak = live) };
+}
+const mib = (b: number): number => Math.round(b / 2 ** 20);
+
+/** One measurement (this process). */
+interface Row {
+  readonly config: string;
+  readonly batch: number;
+  readonly gradient: string;
+  readonly T: number;
+  readonly kernel: string;
+  /** Heap MiB after initialisation, after the model and session, and after each step. */
+  readonly heapMiB: { readonly init: number; readonly model: number; readonly steps: number[] };
+  /** Largest live tensor MiB during the last step. */
+  readonly livePeakMiB: number;
+  /** Whether a step ran out of heap. */
+  readonly abort: boolean;
+  /** estimateStepBytes in MiB for this row's strategy, and both. */
+  readonly estimateMiB: { readonly plain: number; readonly recompute: number };
+  readonly seconds: number;
+}
+
+async function measure(
+  name: string,
+  batch: number,
+  gradient: string,
+  steps: number,
+  T: number,
+  blas: NativeBlasMode,
+): Promise<Row> {
+  const shape = SHAPES[name];
+  if (!shape) {
+    throw new RangeError(`--config: expected one of ${Object.keys(SHAPES).join(", ")}, got ${name}`);
+  }
+  await initBackend("wasm", { nativeBlas: blas });
+  const init = heapBytes(), mallocs = trackMallocs();
+  const config = configOf(shape, batch, gradient, T);
+  const est = estimateStepBytes(config, shape.spec, batch);
+  using model = createTrm(shape.spec, config);
+  using session = new TrainSession(model, { totalSteps: steps });
+  const afterModel = heapBytes();
+  const ex = {
+    input: Int32Array.from({ length: shape.spec.seqLen }, (_, i) => 1 + (i % (shape.spec.vocabSize - 1))),
+    label: Int32Array.from(
+      { length: shape.spec.seqLen },
+      (_, i) => 1 + ((i + 1) % (shape.spec.vocabSize - 1)),
+    ),
+    puzzleId: 0,
+  };
+  const rows = Array.from({ length: batch }, () => ex);
+  const heaps: number[] = [];
+  let live = 0, abort = false;
+  const t0 = performance.now();
+  try {
+    for (let s = 0; s < steps; s++) {
+      mallocs.reset();
+      await session.step(rows);
+      live = mallocs.peak();
+      heaps.push(mib(heapBytes()));
+    }
+  } catch (e) {
+    // The heap cap shows up as a wasm abort or a failed allocation inside a kernel.
+    if (!/abort|memory|allocat|OOM/i.test(String(e))) throw e;
+    abort = true;
+    heaps.push(mib(heapBytes()));
+  }
+  return {
+    config: name,
+    batch,
+    gradient,
+    T,
+    kernel: matmulKernel(),
+    heapMiB: { init: mib(init), model: mib(afterModel), steps: heaps },
+    livePeakMiB: mib(live),
+    abort,
+    estimateMiB: { plain: mib(est.plain), recompute: mib(est.recompute) },
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
+
+function line(r: Row): string {
+  const heap = Math.max(...r.heapMiB.steps);
+  const est = r.gradient === "recompute" ? r.estimateMiB.recompute : r.estimateMiB.plain;
+  const ratio = r.abort ? "abort" : `${(est / heap).toFixed(2)}x`;
+  return `| ${r.config} | ${r.batch} | ${r.gradient} | ${r.T} | ${r.kernel} | ${r.livePeakMiB} | ${
+    r.abort ? `abort at ${heap}` : heap
+  } | ${est} | ${ratio} | ${r.seconds} |`;
+}
+
+const HEADER =
+  "| config | batch | gradient | T | matmul | live peak MiB | heap MiB | estimate MiB | est/heap | s |\n" +
+  "|---|---|---|---|---|---|---|---|---|---|";
+
+const flags = parseArgs(Deno.args, {
+  string: ["config", "batch", "gradient", "steps", "T", "native-blas", "json"],
+  boolean: ["sweep", "quick", "help", "row-json"],
+});
+// deno-lint-ignore no-console
+const log = console.log;
+if (flags.help) {
+  log("usage: deno run -A bench/memory_bench.ts --config NAME --batch B [--gradient reverse|recompute]");
+  log("         [--steps 2] [--T N] [--native-blas auto|off] [--json FILE]");
+  log("       deno run -A bench/memory_bench.ts --sweep [--quick] [--native-blas auto|off] [--json FILE]");
+  log(`configs: ${Object.keys(SHAPES).join(", ")}`);
+  Deno.exit(0);
+}
+const blas = String(flags["native-blas"] ?? "auto") as NativeBlasMode;
+if (flags.sweep) {
+  log(HEADER);
+  const rows: Row[] = [];
+  for (const [i, [name, batch, gradient, T]] of SWEEP.entries()) {
+    if (flags.quick && !QUICK.has(i)) continue;
+    const args = [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--config",
+      name,
+      "--batch",
+      String(batch),
+      "--gradient",
+      gradient,
+      "--native-blas",
+      blas,
+      "--row-json",
+      ...(T ? ["--T", String(T)] : []),
+    ];
+    const out = await new Deno.Command(Deno.execPath(), { args, stderr: "inherit" }).output();
+    const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+    if (!out.success) {
+      log(`| ${name} | ${batch} | ${gradient} | failed (exit ${out.code}) |`);
+      continue;
+    }
+    const row = JSON.parse(text) as Row;
+    rows.push(row);
+    log(line(row));
+  }
+  if (flags.json) await Deno.writeTextFile(String(flags.json), JSON.stringify(rows, null, 1) + "\n");
+} else {
+  const name = String(flags.config ?? "sudoku-mlp");
+  const T = flags.T === undefined ? SHAPES[name]?.T ?? 3 : Number(flags.T);
+  const row = await measure(
+    name,
+    Number(flags.batch ?? 8),
+    String(flags.gradient ?? "reverse"),
+    Number(flags.steps ?? 2),
+    T,
+    blas,
+  );
+  if (flags["row-json"]) log(JSON.stringify(row));
+  else {
+    log(HEADER);
+    log(line(row));
+    if (flags.json) await Deno.writeTextFile(String(flags.json), JSON.stringify(row) + "\n");
+  }
+}
