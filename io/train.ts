@@ -7,7 +7,9 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import {
+  chooseGradient,
   configToJson,
   createTrm,
   matmulKernel,
@@ -19,6 +21,7 @@ import {
   trainLoop,
   TrainSession,
   type Trm,
+  wasmHeapLimitBytes,
 } from "../core/mod.ts";
 import { small } from "../presets.ts";
 import { loadCheckpoint, type LoadedCheckpoint, restoreSession, saveCheckpoint } from "./checkpoint.ts";
@@ -126,7 +129,21 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       );
     }
     const seed = resumed ? resumed.meta.seed : options.seed ?? 0;
-    const config = resumed ? resumed.config : resolveConfig(options.config ?? small(task, steps));
+    const input = options.config ?? small(task, steps);
+    let config = resumed ? resumed.config : resolveConfig(input);
+    // Plain reverse mode (the reference's) unless its step would not fit the wasm heap: then activation
+    // recomputation (same gradients up to summation order, ~20% more compute). Only when the caller did not
+    // choose a gradient strategy; a resumed run keeps its own.
+    const notes: string[] = [];
+    if (
+      !resumed && tf.getBackend() === "wasm" && input.optim?.gradient === undefined && !input.optim?.recompute
+    ) {
+      const choice = chooseGradient(config, task.spec, config.optim.batchSize, wasmHeapLimitBytes());
+      if (choice.gradient === "recompute") {
+        config = resolveConfig({ ...input, optim: { ...input.optim, gradient: "recompute" } });
+        notes.push(choice.reason);
+      }
+    }
     const dataOptions = recipe && !options.data ? recipeDataOptions(recipe, `${resumeDir}/meta.json`) : {
       ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
       ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
@@ -166,7 +183,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       steps,
       describe: data.describe ?? `${task.spec.name} data`,
       puzzleTableBytes: s.puzzles.bytes,
-      warnings: resumed ? [] : runLengthWarnings(config, steps),
+      warnings: [...notes, ...(resumed ? [] : runLengthWarnings(config, steps))],
       out,
     });
     log?.write({
