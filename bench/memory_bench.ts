@@ -16,6 +16,50 @@
  * peak, from a wrapper around the module's `_malloc`/`_free` (every tensor buffer the backend allocates;
  * not `tf.profile`'s `peakBytes`, which counts a buffer once per tensor sharing it, so every tape-saved
  * clone and reshape twice). A step that runs out of heap is reported as `abort` with the heap it reached.
+ *
+ * Measured on the 2-core CI machine under load (other jobs running; `nice -n 10`), one process per row,
+ * two steps each (the heap of the larger; one for the abort), wasm backend with frugal backprop (the
+ * default); "openblas" is the default native matmul here, "xnnpack" the same row with `--native-blas
+ * off`. The estimate is `estimateStepBytes` for the row's strategy: every row is 1.04-1.28x its heap
+ * (biased high, as meant), and the one plain step it puts over 4 GiB that was run aborted. At the 4 GiB
+ * cap `chooseGradient` keeps plain reverse mode up to Sudoku-MLP batch 20, Sudoku-Att 24 and attention
+ * L' 916 batch 2; Sudoku-MLP batch 24 plain still fit (3649 MiB), so the margin and the bias cost ~20%
+ * more step time from batch 21 to ~25.
+ *
+ * | config | batch | gradient | T | matmul | live peak MiB | heap MiB | estimate MiB | estimate / heap |
+ * | --- | --: | --- | --: | --- | --: | --: | --: | --: |
+ * | sudoku-mlp | 2 | reverse | 3 | openblas | 453 | 515 | 583 | 1.13 |
+ * | sudoku-mlp | 4 | reverse | 3 | openblas | 737 | 806 | 914 | 1.13 |
+ * | sudoku-mlp | 8 | recompute | 3 | openblas | 365 | 429 | 453 | 1.06 |
+ * | sudoku-mlp | 8 | recompute | 3 | xnnpack | 365 | 429 | 453 | 1.06 |
+ * | sudoku-mlp | 8 | reverse | 3 | openblas | 1305 | 1404 | 1577 | 1.12 |
+ * | sudoku-mlp | 8 | reverse | 3 | xnnpack | 1305 | 1502 | 1577 | 1.05 |
+ * | sudoku-mlp | 16 | recompute | 3 | openblas | 499 | 618 | 723 | 1.17 |
+ * | sudoku-mlp | 16 | recompute | 3 | xnnpack | 499 | 618 | 723 | 1.17 |
+ * | sudoku-mlp | 16 | reverse | 3 | openblas | 2440 | 2601 | 2903 | 1.12 |
+ * | sudoku-mlp | 20 | reverse | 3 | openblas | 3008 | 3071 | 3567 | 1.16 |
+ * | sudoku-mlp | 24 | reverse | 3 | openblas | 3576 | 3649 | 4230 | 1.16 |
+ * | sudoku-mlp | 28 | reverse | 3 | openblas | - | abort at 4096 | 4893 | - |
+ * | sudoku-mlp | 32 | recompute | 3 | openblas | 887 | 984 | 1263 | 1.28 |
+ * | sudoku-att | 8 | reverse | 3 | openblas | 1150 | 1219 | 1441 | 1.18 |
+ * | arc-att | 1 | recompute | 1 | openblas | 495 | 646 | 742 | 1.15 |
+ * | arc-att | 1 | recompute | 1 | xnnpack | 495 | 612 | 742 | 1.21 |
+ * | arc-att | 1 | reverse | 1 | openblas | 1498 | 1596 | 1860 | 1.17 |
+ * | arc-att | 1 | reverse | 3 | openblas | 1502 | 1574 | 1860 | 1.18 |
+ * | arc-att | 1 | reverse | 1 | xnnpack | 1498 | 1665 | 1860 | 1.12 |
+ * | arc-att | 2 | reverse | 1 | openblas | 2793 | 2964 | 3421 | 1.15 |
+ * | arc-att | 3 | recompute | 1 | openblas | 1165 | 1422 | 1741 | 1.22 |
+ * | sudoku-small | 64 | reverse | 2 | openblas | 226 | 248 | 283 | 1.14 |
+ * | sudoku-small | 256 | reverse | 2 | openblas | 895 | 996 | 1066 | 1.07 |
+ * | small-mlp | 16 | reverse | 3 | openblas | 325 | 358 | 397 | 1.11 |
+ * | small-mlp | 64 | recompute | 3 | openblas | 222 | 288 | 322 | 1.12 |
+ * | small-mlp | 64 | reverse | 3 | openblas | 1262 | 1294 | 1485 | 1.15 |
+ * | small-att | 16 | reverse | 3 | openblas | 381 | 429 | 474 | 1.10 |
+ * | small-arc-att | 1 | reverse | 3 | openblas | 715 | 793 | 848 | 1.07 |
+ * | small-arc-att | 4 | recompute | 3 | openblas | 896 | 1138 | 1216 | 1.07 |
+ * | small-arc-att | 4 | recompute | 3 | xnnpack | 896 | 1137 | 1216 | 1.07 |
+ * | small-arc-att | 4 | reverse | 3 | openblas | 2847 | 3085 | 3329 | 1.08 |
+ * | small-arc-att | 4 | reverse | 3 | xnnpack | 2847 | 3186 | 3329 | 1.04 |
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "@std/cli";
@@ -60,7 +104,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   "small-arc-att": { spec: arc, mixer: "att", hidden: 64, n: 4, T: 3 },
 };
 
-/** The rows of `--sweep`: [config, batch, gradient, T override]. */
+/** The rows of `--sweep`: [config, batch, gradient, T override]; `--quick` runs the D 64 ones (~1 min). */
 const SWEEP: readonly (readonly [string, number, "reverse" | "recompute", number?])[] = [
   ["sudoku-small", 64, "reverse"],
   ["sudoku-small", 256, "reverse"],
@@ -77,11 +121,18 @@ const SWEEP: readonly (readonly [string, number, "reverse" | "recompute", number
   ["sudoku-mlp", 8, "recompute"],
   ["sudoku-mlp", 16, "reverse"],
   ["sudoku-mlp", 16, "recompute"],
+  ["sudoku-mlp", 20, "reverse"],
+  ["sudoku-mlp", 24, "reverse"],
+  ["sudoku-mlp", 28, "reverse"],
+  ["sudoku-mlp", 32, "recompute"],
+  ["sudoku-att", 8, "reverse"],
+  // T 1: the off-tape recursions do not move the peak (arc-att batch 1: 1574 MiB at T 3, 1596 at T 1).
   ["arc-att", 1, "reverse", 1],
   ["arc-att", 1, "recompute", 1],
   ["arc-att", 2, "reverse", 1],
+  ["arc-att", 3, "recompute", 1],
 ];
-const QUICK = new Set([0, 2, 4, 5, 7, 8, 9, 10]);
+const quick = (name: string): boolean => SHAPES[name]!.hidden === 64;
 
 function configOf(shape: Shape, batch: number, gradient: string, T: number): TrmConfig {
   return resolveConfig({
@@ -185,6 +236,7 @@ async function measure(
     // The heap cap shows up as a wasm abort or a failed allocation inside a kernel.
     if (!/abort|memory|allocat|OOM/i.test(String(e))) throw e;
     abort = true;
+    live = mallocs.peak();
     heaps.push(mib(heapBytes()));
   }
   return {
@@ -231,8 +283,8 @@ const blas = String(flags["native-blas"] ?? "auto") as NativeBlasMode;
 if (flags.sweep) {
   log(HEADER);
   const rows: Row[] = [];
-  for (const [i, [name, batch, gradient, T]] of SWEEP.entries()) {
-    if (flags.quick && !QUICK.has(i)) continue;
+  for (const [name, batch, gradient, T] of SWEEP) {
+    if (flags.quick && !quick(name)) continue;
     const args = [
       "run",
       "-A",
