@@ -89,10 +89,12 @@ export class AdamAtan2 implements Disposable {
   update(grads: readonly (tf.Tensor | undefined)[], lr: number): void {
     const [b1, b2] = this.#options.betas;
     const decay = 1 - lr * this.#options.weightDecay;
-    tf.tidy(() => {
-      this.#vars.forEach((w, i) => {
-        const g = grads[i];
-        if (g === undefined) return;
+    // One tidy per variable, not one for all: each variable's ~14 temporaries are freed before the next
+    // one's are made (one tidy held them all at once: the whole peak of a recomputed step at small batch).
+    this.#vars.forEach((w, i) => {
+      const g = grads[i];
+      if (g === undefined) return;
+      tf.tidy(() => {
         const t = ++this.#steps[i]!;
         const c1 = 1 - Math.pow(b1, t), c2 = Math.sqrt(1 - Math.pow(b2, t));
         const m = this.#m[i]!, v = this.#v[i]!;
