@@ -39,6 +39,7 @@ import {
 } from "../io/mod.ts";
 import { BUILTIN_TASKS, builtinTask, loadTaskPlugin } from "../tasks/builtin.ts";
 import { small } from "../presets.ts";
+import { schemeKinds } from "../plugins/registry.ts";
 import { dataOptionsOf, recipeData } from "./recipe.ts";
 
 const HELP = `Train a Tiny Recursive Model.
@@ -74,7 +75,7 @@ ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder
   --test-versions N     versions of each test task to evaluate (default all)
   --skip-invalid        report and skip invalid task files instead of stopping
 Model and optimisation (defaults: the preset's; the paper's values for the paper presets):
-  --scheme trm|hrm|singlez (recursion; default trm)   --mixer attention|mlp-mixer   --heads N
+  --scheme ${schemeKinds().join("|")} (recursion; default trm)   --mixer attention|mlp-mixer   --heads N
   --hidden D   --expansion E   --layers K   --puzzle-emb-len P
   --n N (latent steps)   --T T (recursions)   --max-steps N_sup   --exploration P
   --batch-size B   --lr LR   --warmup W   --min-lr-ratio R   --weight-decay WD
