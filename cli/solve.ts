@@ -13,11 +13,18 @@ import { knownLabel, type TraceFrame, traceMarks, traceSvg } from "../viz/mod.ts
 import { tokensToText } from "../viz/mod.ts";
 import { type FlagTable, parseFlags, UsageError } from "./schema.ts";
 import { checkpointTask, heldOutData, TASK_FLAG, TASK_HELP } from "./checkpoint_task.ts";
+import { pretrainedFor, pretrainedModels } from "../tasks/pretrained.ts";
+import { loadTaskPlugin } from "../tasks/builtin.ts";
 
 const HELP = `Solve one puzzle with a trained checkpoint.
 
-Usage: deno task solve --checkpoint DIR [--task SPECIFIER] [--halt-threshold P | --full] [--trace] [--svg FILE]
-                       [--backend NAME] PUZZLE
+Usage: deno task solve [--checkpoint DIR | --model NAME] [--task SPECIFIER] [--halt-threshold P | --full] [--trace]
+                       [--svg FILE] [--backend NAME] PUZZLE
+
+Without --checkpoint a model shipped in the package solves it: --model NAME, else the first shipped model of
+--task (or of any task) whose parse reads the puzzle. Shipped: ${
+  pretrainedModels().map((c) => c.name).join(", ")
+}.
 
 PUZZLE is inline text or a file, read by the task's parse hook; for the built-in tasks:
   sudoku   N*N characters, digits with '.' or '0' for blanks (81 for 9x9, 16 for 4x4), e.g. 1.3.3..2.1..4..1
@@ -36,6 +43,7 @@ ${TASK_HELP}
 
 const SOLVE_FLAGS = {
   checkpoint: { kind: "string" },
+  model: { kind: "string" },
   ...TASK_FLAG,
   backend: { kind: "choice", choices: BACKENDS },
   svg: { kind: "string" },
@@ -44,6 +52,36 @@ const SOLVE_FLAGS = {
   trace: { kind: "boolean" },
   full: { kind: "boolean" },
 } as const satisfies FlagTable;
+
+/**
+ * The shipped model that solves `text` when no checkpoint is given: `--model NAME`, else the first shipped
+ * model of `--task` (or of any built-in task) whose task's parse reads the puzzle.
+ */
+async function shippedModel(model: string | undefined, task: string | undefined, text: string): Promise<URL> {
+  const all = pretrainedModels();
+  const names = all.map((c) => c.name).join(", ");
+  if (model !== undefined) {
+    const url = all.some((c) => c.name === model) ? pretrainedFor(model) : undefined;
+    if (!url) throw new UsageError(`--model: no shipped model "${model}"; shipped: ${names}`);
+    return url;
+  }
+  const cards = all.filter((c) => task === undefined || c.task === task);
+  if (cards.length === 0) {
+    throw new UsageError(
+      `--task ${task}: no model of it is shipped (shipped: ${names}); pass --checkpoint DIR`,
+    );
+  }
+  const why: string[] = [];
+  for (const card of cards) {
+    try {
+      (await loadTaskPlugin(card.task, card.taskSpec)).parse?.(text);
+      return pretrainedFor(card.name)!;
+    } catch (e) {
+      why.push(`${card.name}: ${(e as Error).message}`);
+    }
+  }
+  throw new UsageError(`no --checkpoint given and no shipped model reads this puzzle (${why.join("; ")})`);
+}
 
 async function readPuzzle(arg: string): Promise<string> {
   try {
@@ -100,7 +138,9 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (flags.checkpoint === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
+  if (flags.checkpoint !== undefined && flags.model !== undefined) {
+    throw new UsageError("--checkpoint and --model: give one of them");
+  }
   if (flags._.length !== 1) throw new UsageError("expected exactly one PUZZLE argument (see --help)");
   const arg = flags._[0]!;
   if (arg.trim() === "") {
@@ -114,8 +154,12 @@ export async function solveCommand(argv: readonly string[]): Promise<number> {
   }
   if (flags.svg !== undefined) await checkOutputFile(flags.svg, "--svg");
   await initBackend(flags.backend ?? "wasm");
-  using ckpt = await loadCheckpoint(flags.checkpoint);
-  const file = `${flags.checkpoint.replace(/\/$/, "")}/meta.json`;
+  const source = flags.checkpoint ??
+    await shippedModel(flags.model, flags.task, (await readPuzzle(arg)).replace(/^[\r\n]+|[\r\n]+$/g, ""));
+  using ckpt = await loadCheckpoint(source);
+  const file = typeof source === "string"
+    ? `${source.replace(/\/$/, "")}/meta.json`
+    : new URL("meta.json", source).pathname;
   const task = await checkpointTask(ckpt.meta, flags.task, file);
   const name = task.spec.name;
   if (!task.parse) {

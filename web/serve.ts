@@ -9,13 +9,15 @@
  */
 import { parseFlags, UsageError } from "../cli/schema.ts";
 import { TASK_FLAG, TASK_HELP } from "../cli/checkpoint_task.ts";
+import { pretrainedFor } from "../tasks/pretrained.ts";
 import { BUILTIN_TASKS, loadTaskPlugin } from "../tasks/builtin.ts";
 
 const HELP = `Serve the TRM browser demo.
 
 Usage: deno task serve [--checkpoint DIR] [--task SPECIFIER] [--examples DIR] [--port N] [--hostname HOST]
 
---checkpoint DIR  a checkpoint written by 'deno task train' (default: the newest runs/*/checkpoint)
+--checkpoint DIR  a checkpoint written by 'deno task train' (default: the newest runs/*/checkpoint, else the
+                  model shipped in the package for --task, or the 4x4 Sudoku one)
 ${TASK_HELP}
 --examples DIR    puzzle files the page offers, each read by the task's parse hook (e.g. ARC task files:
                   tasks/arc/testdata/arc-agi-1/data/evaluation, or the data/evaluation folder of a clone
@@ -123,9 +125,9 @@ function isolate(res: Response): Response {
   return res;
 }
 
-/** The most recently written `DIR/<run>/checkpoint` (what `deno task train` just made), or a hint. */
-async function newestCheckpoint(runs: string): Promise<string> {
-  let best = { path: `${runs}/<run>/checkpoint`, time: -1 };
+/** The most recently written `DIR/<run>/checkpoint` (what `deno task train` just made), or null. */
+async function newestCheckpoint(runs: string): Promise<string | null> {
+  let best: { path: string | null; time: number } = { path: null, time: -1 };
   try {
     for await (const run of Deno.readDir(runs)) {
       const path = `${runs}/${run.name}/checkpoint`;
@@ -185,7 +187,11 @@ async function main(): Promise<void> {
       busy(e);
     }
   }
-  const checkpoint = flags.checkpoint ?? await newestCheckpoint("runs");
+  // No checkpoint and no run yet: the model shipped in the package for --task (or the 4x4 Sudoku one), so
+  // a first-time user sees TRM solve a puzzle with no training.
+  const shipped = pretrainedFor(flags.task ?? "sudoku") ?? pretrainedFor("sudoku")!;
+  const checkpoint = flags.checkpoint ?? await newestCheckpoint("runs") ??
+    shipped.pathname.replace(/\/$/, "");
   try {
     await Deno.stat(`${checkpoint}/meta.json`);
   } catch {
