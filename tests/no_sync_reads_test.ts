@@ -12,7 +12,6 @@ const ROOTS = [
   "viz",
   "cli",
   "web",
-  "examples",
   "mod.ts",
   "presets.ts",
 ];
