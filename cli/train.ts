@@ -29,15 +29,8 @@ import { readRunConfig } from "./run_config.ts";
 import { writeCurves } from "./plot.ts";
 import { type DataOptions, prepareData } from "./data.ts";
 import { formatDuration, Progress } from "./progress.ts";
-import {
-  CheckpointError,
-  prepareRunFolder,
-  runFolderOf,
-  train,
-  type TrainData,
-  validateMeta,
-} from "../io/mod.ts";
-import { BUILTIN_TASKS, builtinTask, loadTaskPlugin } from "../tasks/builtin.ts";
+import { prepareRunFolder, readCheckpointMeta, runFolderOf, train, type TrainData } from "../io/mod.ts";
+import { BUILTIN_TASKS, builtinTask, loadTaskPlugin, resolveTaskSpecifier } from "../tasks/builtin.ts";
 import { small } from "../presets.ts";
 import { schemeKinds } from "../plugins/registry.ts";
 import { dataOptionsOf, recipeData } from "./recipe.ts";
@@ -88,30 +81,6 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
-/** A module specifier as checkpoints record it: built-in names as they are, paths as absolute file URLs. */
-function recordedSpecifier(specifier: string): string {
-  if (Object.hasOwn(BUILTIN_TASKS, specifier) || /^[a-z]+:/.test(specifier)) return specifier;
-  return new URL(specifier, `file://${Deno.cwd()}/`).href;
-}
-
-/** The recipe of the checkpoint `dir` is resumed from (read before any tensor is made). */
-async function resumedRecipe(dir: string) {
-  const file = `${dir.replace(/\/+$/, "")}/meta.json`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch {
-    throw new CheckpointError(`${dir}: not a checkpoint (no readable meta.json)`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointError(`${file}: not JSON (${(e as Error).message})`);
-  }
-  return validateMeta(json, file);
-}
-
 /** Runs the train command; returns the process exit code. */
 export async function trainCommand(argv: readonly string[]): Promise<number> {
   const cli = parseFlags(argv, TRAIN_FLAGS);
@@ -142,7 +111,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
   }
   // Before any tensor exists (a checkpoint's load makes them on the backend in use).
   const backend = await initBackend(flags.backend ?? "wasm");
-  const meta = resumeDir !== undefined ? await resumedRecipe(resumeDir) : null;
+  const meta = resumeDir !== undefined ? await readCheckpointMeta(resumeDir) : null;
   const savedRun = meta?.recipe ?? null;
   // A preset run (its own data pipeline) or a task-plugin run (the task's data hooks).
   const presetName = savedRun ? savedRun.preset : flags.preset ?? (flags.task ? null : "sudoku-small");
@@ -230,7 +199,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     overwrite: flags.overwrite === true,
     ...optional(
       "taskSpecifier",
-      plugin && specifier !== undefined ? recordedSpecifier(specifier) : undefined,
+      plugin && specifier !== undefined ? resolveTaskSpecifier(specifier) : undefined,
     ),
     ...optional("preset", preset?.name),
     onStart: (s) => {

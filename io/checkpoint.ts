@@ -243,17 +243,7 @@ export interface LoadedCheckpoint extends Disposable {
  */
 export async function loadCheckpoint(dir: string | URL, mixer?: MixerResolver): Promise<LoadedCheckpoint> {
   if (dir instanceof URL) return await fetchCheckpoint(dir, mixer);
-  let meta: unknown;
-  // A swap killed between its two renames left the checkpoint beside its path: put it back first.
-  // (A trainer mid-swap has both halves complete, so taking its new one early loses nothing.)
-  if (!await Deno.stat(`${dir}/meta.json`).then(() => true, () => false)) {
-    await recoverCheckpoint(dir, { ownerGone: true });
-  }
-  try {
-    meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
-  } catch (e) {
-    throw new CheckpointError(`${dir}/meta.json: not a readable checkpoint (${(e as Error).message})`);
-  }
+  const meta = await readMetaJson(dir);
   const file = `${dir}/tensors.safetensors`;
   let bytes: Uint8Array;
   try {
@@ -262,6 +252,41 @@ export async function loadCheckpoint(dir: string | URL, mixer?: MixerResolver): 
     throw new CheckpointError(`${file}: not readable (${(e as Error).message})`);
   }
   return decodeCheckpoint(meta, bytes, dir, mixer);
+}
+
+/** A checkpoint folder's parsed (not yet validated) `meta.json`, after recovering an interrupted swap. */
+async function readMetaJson(dir: string): Promise<unknown> {
+  // A swap killed between its two renames left the checkpoint beside its path: put it back first.
+  // (A trainer mid-swap has both halves complete, so taking its new one early loses nothing.)
+  if (!await Deno.stat(`${dir}/meta.json`).then(() => true, () => false)) {
+    await recoverCheckpoint(dir, { ownerGone: true });
+  }
+  try {
+    return JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
+  } catch (e) {
+    throw new CheckpointError(`${dir}/meta.json: not a readable checkpoint (${(e as Error).message})`);
+  }
+}
+
+/**
+ * A checkpoint folder's `meta.json`, checked field by field (format 1 migrated), without reading its
+ * tensors: what a caller needs before it makes any (the recipe of a run to resume, the task to load).
+ * Throws a one-line {@linkcode CheckpointError} as {@linkcode loadCheckpoint} does.
+ *
+ * @example
+ * ```ts
+ * import { readCheckpointMeta } from "@recursive/trm/io";
+ * try {
+ *   await readCheckpointMeta(await Deno.makeTempDir());
+ *   throw new Error("an empty folder is no checkpoint");
+ * } catch (e) {
+ *   if (!(e as Error).message.includes("meta.json: not a readable checkpoint")) throw e;
+ * }
+ * ```
+ */
+export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
+  const path = dir.replace(/\/+$/, "");
+  return validateMeta(await readMetaJson(path), `${path}/meta.json`);
 }
 
 /** {@linkcode loadCheckpoint} of a URL: no recovery of an interrupted swap (nothing writes there). */

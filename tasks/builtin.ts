@@ -59,14 +59,30 @@ export function taskOrSpec(spec: TaskSpec): Task<unknown> | TaskSpec {
 }
 
 /**
+ * A task specifier as checkpoints record it and `import` takes it: a built-in name or a URL (`file:`,
+ * `npm:`, `jsr:`, `https:`) as it is, a path as an absolute `file:` URL (relative to the working directory),
+ * so a checkpoint reloads its task from anywhere.
+ *
+ * @example
+ * ```ts
+ * import { resolveTaskSpecifier } from "@recursive/trm/tasks";
+ * if (resolveTaskSpecifier("sudoku") !== "sudoku") throw new Error("a built-in name stays");
+ * if (!resolveTaskSpecifier("./my_task.ts").startsWith("file:///")) throw new Error("a path becomes a URL");
+ * ```
+ */
+export function resolveTaskSpecifier(specifier: string): string {
+  if (Object.hasOwn(BUILTIN_TASKS, specifier) || /^[a-z]+:/.test(specifier)) return specifier;
+  return new URL(specifier, `file://${Deno.cwd()}/`).href;
+}
+
+/**
  * A task plugin from a specifier: a built-in name (`sudoku`, `maze`, `arc`, `nqueens`), or a module (file path,
  * `file:`, `npm:`, `jsr:`, `https:`) whose default export is a task, or a function of the checkpoint's
  * spec returning one. Throws a `DataError` with one line when the module has no such export.
  */
 export async function loadTaskPlugin(specifier: string, spec?: TaskSpec): Promise<Task<unknown>> {
   if (Object.hasOwn(BUILTIN_TASKS, specifier)) return BUILTIN_TASKS[specifier]!(spec);
-  const url = /^[a-z]+:/.test(specifier) ? specifier : new URL(specifier, `file://${Deno.cwd()}/`).href;
-  const mod = await import(url);
+  const mod = await import(resolveTaskSpecifier(specifier));
   const value = typeof mod.default === "function" ? mod.default(spec) : mod.default;
   if (!value || typeof value.encode !== "function" || typeof value.spec?.seqLen !== "number") {
     throw new DataError(

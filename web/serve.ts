@@ -10,7 +10,7 @@
 import { parseFlags, UsageError } from "../cli/schema.ts";
 import { TASK_FLAG, TASK_HELP } from "../cli/checkpoint_task.ts";
 import { pretrainedFor } from "../tasks/pretrained.ts";
-import { BUILTIN_TASKS, loadTaskPlugin } from "../tasks/builtin.ts";
+import { BUILTIN_TASKS, loadTaskPlugin, resolveTaskSpecifier } from "../tasks/builtin.ts";
 
 const HELP = `Serve the TRM browser demo.
 
@@ -105,8 +105,7 @@ async function pageTask(
         `task (${Object.keys(BUILTIN_TASKS).join(", ")}) or a module whose default export is a Task`,
     );
   }
-  const url = /^[a-z]+:/.test(specifier) ? specifier : new URL(specifier, `file://${Deno.cwd()}/`).href;
-  return { specifier, url };
+  return { specifier, url: resolveTaskSpecifier(specifier) };
 }
 
 /** Folder of tfjs-backend-wasm's .wasm files in Deno's npm cache (filled by the bundle step). */
