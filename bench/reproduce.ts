@@ -18,11 +18,12 @@ import {
   type BackendName,
   BACKENDS,
   createTrm,
-  evaluate,
+  evaluateSession,
   initBackend,
   matmulKernel,
   NonFiniteLossError,
   resolveConfig,
+  trainLoop,
   TrainSession,
 } from "../core/mod.ts";
 import { writeJsonAtomic } from "../io/mod.ts";
@@ -167,22 +168,22 @@ async function runOne(
   const every = Math.max(1, Math.round(p.steps / 4));
   let diverged = false;
   try {
-    for (let s = 0; s < p.steps; s++) {
-      const m = await session.step(train.batch(s, config.optim.batchSize));
-      if (m.step % every === 0) {
+    await trainLoop(session, train, {
+      steps: p.steps,
+      onStep: (m) => {
+        if (m.step % every !== 0) return;
         log(
           `  ${variant.name} seed ${seed}: step ${m.step}/${p.steps} loss ${m.loss.toFixed(3)} ` +
             `(${((performance.now() - started) / 1000).toFixed(0)} s)`,
         );
-      }
-    }
+      },
+    });
   } catch (e) {
     if (!(e instanceof NonFiniteLossError)) throw e;
     diverged = true;
   }
-  const test = sudokuTestSource(task, data.test);
-  const heldOut = () => evaluate(model, test, session.puzzles);
-  const r = diverged ? null : session.ema ? await session.ema.withShadows(heldOut) : await heldOut();
+  // The EMA weights where the variant has an EMA, as `deno task train` evaluates.
+  const r = diverged ? null : await evaluateSession(session, sudokuTestSource(task, data.test));
   return {
     variant: variant.name,
     seed,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pathExists } from "../core/mod.ts";
 import { RunFolderError } from "./run_folder_error.ts";
 
 /**
@@ -62,7 +63,7 @@ export async function prepareRunFolder(
   if (!info) await Deno.mkdir(out, { recursive: true });
   if (!options.resumingHere && !options.overwrite) {
     for (const name of ["metrics.jsonl", "checkpoint", "checkpoints"]) {
-      if (await Deno.stat(`${out}/${name}`).then(() => true, () => false)) {
+      if (await pathExists(`${out}/${name}`)) {
         throw new RunFolderError(
           `--out: ${out} holds another run (${name}); pass --resume ${out}/checkpoint to continue it, ` +
             "--overwrite to replace it, or another --out",

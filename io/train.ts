@@ -13,6 +13,7 @@ import {
   configToJson,
   createTrm,
   matmulKernel,
+  pathExists,
   resolveConfig,
   runLengthWarnings,
   SMALL_STEPS,
@@ -49,7 +50,7 @@ async function setAside(out: string, runId: string): Promise<string | null> {
   const dir = `${out}/replaced-${runId.slice(0, 8)}`;
   let moved = false;
   for (const name of ["metrics.jsonl", "checkpoints"]) {
-    if (!await Deno.stat(`${out}/${name}`).then(() => true, () => false)) continue;
+    if (!await pathExists(`${out}/${name}`)) continue;
     if (!moved) await Deno.mkdir(dir);
     await Deno.rename(`${out}/${name}`, `${dir}/${name}`);
     moved = true;
