@@ -56,11 +56,14 @@ Data and run:
   --eval-limit N        evaluate at most N held-out examples
   --out DIR             output folder (metrics.jsonl, checkpoint); default runs/<preset>-<time>
   --backend NAME        ${BACKENDS.join(" | ")} (default wasm)
+  --workers N           data-parallel workers on the wasm backend, each a share of the batch (default 1;
+                        on 2+ cores 2 workers are faster than 1 process, see the README's Speed section)
   --seed N              seed of data, init and exploration (default 0)
   --quiet               no progress output (the JSON summary is still printed)
   --checkpoint-every N  save a checkpoint every N steps under OUT/checkpoints (atomic; keeps the last --keep, default 3)
   --resume DIR          continue a run from a checkpoint exactly (preset, config, seed and data come from it;
-                        only --steps --eval-every --eval-limit --checkpoint-every --keep --backend --out --quiet may be given)
+                        only --steps --eval-every --eval-limit --checkpoint-every --keep --backend --workers --out --quiet
+                        may be given)
   --overwrite           train into an --out that holds another run (its files are set aside in OUT/replaced-*
                         and its checkpoint replaced only once this run has saved its own)
 ARC (--preset arc1|arc2 --data DIR: an ARC-AGI folder, Kaggle files, or a folder of task files):
@@ -195,6 +198,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     ...optional("evalLimit", flags["eval-limit"]),
     ...optional("checkpointEvery", flags["checkpoint-every"]),
     ...optional("keep", flags.keep),
+    ...optional("workers", flags.workers),
     ...optional("resume", resumeDir),
     overwrite: flags.overwrite === true,
     ...optional(
@@ -206,7 +210,8 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       say(
         `${name}: ${s.describe}; ${s.params.toLocaleString("en")} parameters; backend ${backend}; ` +
           `puzzle table ${(s.puzzleTableBytes / 2 ** 20).toFixed(1)} MiB; ${s.steps} steps of batch ` +
-          `${s.config.optim.batchSize}` + (resumeDir ? `; resuming at step ${s.step} from ${resumeDir}` : ""),
+          `${s.config.optim.batchSize}` + ((flags.workers ?? 1) > 1 ? ` on ${flags.workers} workers` : "") +
+          (resumeDir ? `; resuming at step ${s.step} from ${resumeDir}` : ""),
       );
       for (const w of s.warnings) say(`warning: ${w}`);
     },
@@ -228,6 +233,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     preset: preset?.name ?? null,
     backend,
     matmul_kernel: matmulKernel(),
+    workers: flags.workers ?? 1,
     steps: run.steps,
     seconds: Math.round(run.seconds * 10) / 10,
     params: run.model.variables.reduce((n, v) => n + v.size, 0),

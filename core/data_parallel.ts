@@ -1,5 +1,5 @@
 /**
- * Data-parallel training on every core without a BLAS: N Deno workers, each with its own tfjs-wasm
+ * Data-parallel training on every core: N Deno workers, each with its own tfjs-wasm
  * backend and a replica of the model, take contiguous shares of the batch slots and their carry, as the
  * reference's ranks take slices of the global batch (spec 5.6). Each step, every worker writes its
  * share's gradient (the loss divided by the global batch, so the shares sum to the batch's gradient) into
@@ -16,7 +16,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { configToJson } from "./config.ts";
 import type { NativeBlasMode } from "./kernels/matmul_kernel.ts";
+import { nativeMatMulLibrary } from "./kernels/wasm_native_matmul.ts";
+import type { Ema } from "./ema.ts";
 import { namedVariables, type Trm } from "./model.ts";
+import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
 import type { OwnerState, StateTensor } from "./state.ts";
 import type { ComputedStep, SlotWork } from "./slot_gradients.ts";
 import { type StepMetrics, TrainSession, type TrainSessionOptions } from "./train_session.ts";
@@ -43,10 +46,14 @@ export interface DataParallelOptions extends TrainSessionOptions {
    */
   readonly plugins: string | URL;
   /**
-   * The workers' matmul: `off` (default) keeps each on XNNPACK (one thread per worker, the point of the
-   * workers); `auto` or `require` would run a multi-threaded BLAS in every worker, oversubscribing cores.
+   * The workers' matmul: `auto` (default) the system BLAS where one is found and passes its check, else
+   * XNNPACK; `require` fails without one; `off` keeps XNNPACK. The library is loaded once per process and
+   * its thread count is process-wide, so it is set to `blasThreads` while the session lives (and put
+   * back when it closes): the workers share the cores instead of each starting a thread per core.
    */
   readonly nativeBlas?: NativeBlasMode;
+  /** Native BLAS threads while the session lives (default: the cores divided by the workers, at least 1). */
+  readonly blasThreads?: number;
 }
 
 /**
@@ -86,6 +93,8 @@ export class DataParallelSession implements AsyncDisposable {
   #pending: Promise<void> = Promise.resolve();
   #broken: string | null = null;
   #closed = false;
+  /** Puts the coordinator's BLAS thread count back (the setting is process-wide). */
+  #restoreThreads: () => void = () => {};
 
   private constructor(
     session: TrainSession,
@@ -113,6 +122,12 @@ export class DataParallelSession implements AsyncDisposable {
     const session = new TrainSession(model, options);
     const url = new URL("./data_parallel_worker.ts", import.meta.url);
     const ports = ranges.map((_, k) => new WorkerPort(url, k));
+    const blasThreads = options.blasThreads ??
+      Math.max(1, Math.floor(navigator.hardwareConcurrency / ranges.length));
+    const mainBlas = nativeMatMulLibrary(), mainThreads = mainBlas?.threads;
+    const restore = () => {
+      if (mainBlas && mainThreads !== undefined) mainBlas.setThreads(mainThreads);
+    };
     try {
       const replies = await Promise.all(ports.map((p, rank) =>
         p.call({
@@ -122,7 +137,8 @@ export class DataParallelSession implements AsyncDisposable {
           spec: model.spec,
           config: configToJson(model.config),
           plugins: String(options.plugins),
-          nativeBlas: options.nativeBlas ?? "off",
+          nativeBlas: options.nativeBlas ?? "auto",
+          blasThreads,
           names: named.map(([n]) => n),
           values,
           divisor: model.config.optim.batchSize,
@@ -130,9 +146,21 @@ export class DataParallelSession implements AsyncDisposable {
           layout,
         }, "ok")
       ));
-      return new DataParallelSession(session, ranges, ports, buffer, layout, replies.map((r) => r.tensors));
+      // The coordinator's matmuls (evaluations between steps) share the same setting; keep its count true.
+      mainBlas?.setThreads(blasThreads);
+      const dp = new DataParallelSession(
+        session,
+        ranges,
+        ports,
+        buffer,
+        layout,
+        replies.map((r) => r.tensors),
+      );
+      dp.#restoreThreads = restore;
+      return dp;
     } catch (e) {
       for (const p of ports) p.terminate();
+      restore();
       session.dispose();
       throw e;
     }
@@ -146,6 +174,16 @@ export class DataParallelSession implements AsyncDisposable {
   /** Optimizer steps taken. */
   get stepCount(): number {
     return this.session.stepCount;
+  }
+
+  /** The coordinator's EMA of the weights (null without one). */
+  get ema(): Ema | null {
+    return this.session.ema;
+  }
+
+  /** The coordinator's puzzle-embedding table (the only copy: workers get the rows they need). */
+  get puzzles(): PuzzleEmbedding {
+    return this.session.puzzles;
   }
 
   /** One optimizer step on all workers' slots, refilling halted slots from `batch` (B examples). */
@@ -335,6 +373,7 @@ export class DataParallelSession implements AsyncDisposable {
       return r.map((x, k) => x.tensors - this.#baseline[k]!);
     } finally {
       for (const p of this.#ports) p.terminate();
+      this.#restoreThreads();
       this.session.dispose();
     }
   }
@@ -344,6 +383,7 @@ export class DataParallelSession implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     for (const p of this.#ports) p.terminate();
+    this.#restoreThreads();
     this.session.dispose();
   }
 

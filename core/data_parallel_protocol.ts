@@ -85,6 +85,12 @@ export interface InitMessage {
   readonly plugins: string;
   /** The worker's native BLAS mode. */
   readonly nativeBlas: NativeBlasMode;
+  /**
+   * Threads of the native BLAS once every worker has started. The library's thread count is one
+   * process-wide setting, so each worker sets it after its own start-up check (which times the library
+   * on its default threads): the last setting is always this one.
+   */
+  readonly blasThreads: number;
   /** Names (`namedVariables`) and values of every variable, buffers included: the broadcast from rank 0. */
   readonly names: readonly string[];
   /** Values, in `names` order. */

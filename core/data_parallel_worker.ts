@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { AdamAtan2 } from "./adam_atan2.ts";
 import { initBackend } from "./backend.ts";
+import { nativeMatMulLibrary } from "./kernels/wasm_native_matmul.ts";
 import { configToJson, resolveConfig, type TrmConfigInput } from "./config.ts";
 import type { InitMessage, Reply, Request } from "./data_parallel_protocol.ts";
 import type { TokenMixer } from "./mixer.ts";
@@ -42,6 +43,7 @@ let replica: Replica | null = null;
 
 async function build(init: InitMessage): Promise<{ replica: Replica; tensors: number }> {
   await initBackend("wasm", { nativeBlas: init.nativeBlas });
+  nativeMatMulLibrary()?.setThreads(init.blasThreads);
   const tensors = tf.memory().numTensors;
   const plugins = await import(init.plugins) as Partial<PluginModule>;
   if (typeof plugins.mixerFromJson !== "function" || typeof plugins.schemeFromJson !== "function") {

@@ -4,7 +4,30 @@
  *
  * @module
  */
+import type { Ema } from "./ema.ts";
+import type { Trm } from "./model.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
+import type { OwnerState } from "./state.ts";
+import type { Example } from "./task.ts";
+
+/**
+ * What the training loop, `evaluateSession` and `saveCheckpoint` need of a session: a `TrainSession`
+ * (one process) or a `DataParallelSession` (workers) both are one.
+ */
+export interface TrainingSession {
+  /** The model being trained (not owned by the session). */
+  readonly model: Trm;
+  /** Optimizer steps taken. */
+  readonly stepCount: number;
+  /** The EMA of the weights, or null without one. */
+  readonly ema: Ema | null;
+  /** The puzzle-embedding table. */
+  readonly puzzles: PuzzleEmbedding;
+  /** One optimizer step, refilling halted slots from `batch`. */
+  step(batch: readonly Example[]): Promise<StepMetrics>;
+  /** The whole run state (weights, moments, EMA, table, slots, carry), as checkpoints store it. */
+  state(): Promise<OwnerState>;
+}
 
 /** Metrics of one training step (spec 4.5): losses per batch row, the rest over rows that halted now. */
 export interface StepMetrics {

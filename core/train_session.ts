@@ -25,11 +25,12 @@ import {
   NonFiniteLossError,
   type SessionSnapshot,
   type StepMetrics,
+  type TrainingSession,
   type TrainSessionOptions,
 } from "./session_types.ts";
 
 export { NonFiniteLossError };
-export type { SessionSnapshot, StepMetrics, TrainSessionOptions };
+export type { SessionSnapshot, StepMetrics, TrainingSession, TrainSessionOptions };
 
 /**
  * A training run's mutable state: the model (borrowed), AdamATan2 moments, EMA shadows, the puzzle

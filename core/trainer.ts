@@ -1,5 +1,5 @@
 /**
- * The training loop, without files: steps a {@linkcode TrainSession} over a {@linkcode TrainSource}
+ * The training loop, without files: steps a `TrainSession` (or a `DataParallelSession`) over a {@linkcode TrainSource}
  * (the session keeps the cross-batch carry), evaluates the EMA weights every `evalEvery` steps and at
  * the end, and reports every step and evaluation through callbacks. `train()` in `@recursive/trm/io`
  * adds the run folder (metrics JSONL, atomic checkpoints, resume) on top of it; the CLI is a shell over
@@ -11,9 +11,8 @@
  * @module
  */
 import { evaluate, type EvaluateResult } from "./evaluate.ts";
-import type { StepMetrics } from "./session_types.ts";
+import type { StepMetrics, TrainingSession } from "./session_types.ts";
 import type { Task, TestSource, TrainSource } from "./task.ts";
-import type { TrainSession } from "./train_session.ts";
 
 /** A held-out evaluation during or at the end of training. */
 export interface TrainEval {
@@ -78,7 +77,7 @@ export interface TrainLoopResult {
  * ```
  */
 export async function evaluateSession(
-  session: TrainSession,
+  session: TrainingSession,
   test: TestSource,
   options: { readonly limit?: number; readonly task?: Task<unknown> } = {},
 ): Promise<EvaluateResult> {
@@ -116,7 +115,7 @@ export async function evaluateSession(
  * ```
  */
 export async function trainLoop(
-  session: TrainSession,
+  session: TrainingSession,
   train: TrainSource,
   options: TrainLoopOptions,
 ): Promise<TrainLoopResult> {

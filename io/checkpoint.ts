@@ -25,7 +25,7 @@ import {
   type StateTensor,
 } from "../core/state.ts";
 import type { TaskSpec } from "../core/task.ts";
-import type { TrainSession } from "../core/train_session.ts";
+import type { TrainingSession } from "../core/session_types.ts";
 import { mixerFromJson, schemeFromJson, UnknownPluginError } from "../plugins/registry.ts";
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./safetensors.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic_write.ts";
@@ -57,7 +57,7 @@ export interface SaveCheckpointOptions {
   /** The resolved config. */
   readonly config: TrmConfig;
   /** The training session (model, EMA, optimizer, puzzle table). */
-  readonly session: TrainSession;
+  readonly session: TrainingSession;
   /** Seed of the run. */
   readonly seed: number;
   /** How the run was set up (default null). */
@@ -405,13 +405,13 @@ export function decodeCheckpoint(
 
 /** Runs `fn`, turning an owner's `StateError` into a {@linkcode CheckpointError} naming `where`. */
 function inFile<T>(where: string, fn: () => T): T {
+  const name = (e: unknown) =>
+    e instanceof StateError || e instanceof RangeError ? new CheckpointError(`${where}: ${e.message}`) : e;
   try {
-    return fn();
+    const r = fn();
+    return (r instanceof Promise ? r.catch((e) => Promise.reject(name(e))) : r) as T;
   } catch (e) {
-    if (e instanceof StateError || e instanceof RangeError) {
-      throw new CheckpointError(`${where}: ${e.message}`);
-    }
-    throw e;
+    throw name(e);
   }
 }
 
@@ -419,8 +419,17 @@ function inFile<T>(where: string, fn: () => T): T {
  * Puts a training run back exactly where a checkpoint left it: live weights, EMA shadows, AdamATan2
  * moments and per-variable steps, the puzzle table, every slot's example, step count and carry, and the
  * RNG. `session` must have been created on `loaded.model` (its puzzle table is overwritten with the
- * saved one). On error (one line naming the checkpoint) the session is partly restored: discard it.
+ * saved one). On error (one line naming the checkpoint) the session is partly restored: discard it. A
+ * `DataParallelSession` loads asynchronously (into every worker): then the returned promise settles so.
  */
-export function restoreSession(loaded: LoadedCheckpoint, session: TrainSession): void {
-  inFile(`${loaded.source}: cannot resume`, () => session.load(loaded.state));
+export function restoreSession(loaded: LoadedCheckpoint, session: { load(state: OwnerState): void }): void;
+export function restoreSession(
+  loaded: LoadedCheckpoint,
+  session: { load(state: OwnerState): Promise<void> },
+): Promise<void>;
+export function restoreSession(
+  loaded: LoadedCheckpoint,
+  session: { load(state: OwnerState): void | Promise<void> },
+): void | Promise<void> {
+  return inFile(`${loaded.source}: cannot resume`, () => session.load(loaded.state));
 }

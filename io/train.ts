@@ -12,6 +12,7 @@ import {
   chooseGradient,
   configToJson,
   createTrm,
+  DataParallelSession,
   matmulKernel,
   pathExists,
   resolveConfig,
@@ -100,9 +101,16 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
   if (options.checkpointEvery && !out) {
     throw new RangeError("train: checkpointEvery needs out (a run folder)");
   }
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`train: workers must be an integer >= 1, got ${workers}`);
+  }
+  if (workers > 1 && tf.getBackend() !== "wasm") {
+    throw new RangeError(`train: workers need the wasm backend (the active one is ${tf.getBackend()})`);
+  }
   let resumed: LoadedCheckpoint | null = null;
   let model: Trm | null = null;
-  let session: TrainSession | null = null;
+  let session: TrainSession | DataParallelSession | null = null;
   let log: MetricsLog | null = null;
   let lock: Disposable | null = null;
   let replaced: string | null = null;
@@ -157,12 +165,26 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       ...generated!.sizes,
     };
     model = resumed?.model ?? createTrm(task.spec, config, { seed });
-    session = new TrainSession(model, {
-      totalSteps: steps,
-      seed,
-      ...(resumed ? { puzzles: resumed.puzzles } : {}),
-    });
-    if (resumed) restoreSession(resumed, session);
+    const sessionOptions = { totalSteps: steps, seed, ...(resumed ? { puzzles: resumed.puzzles } : {}) };
+    if (workers > 1) {
+      if (workers > config.optim.batchSize) {
+        throw new RangeError(
+          `train: workers (${workers}) must not exceed the batch size (${config.optim.batchSize})`,
+        );
+      }
+      const dp = await DataParallelSession.create(model, {
+        ...sessionOptions,
+        workers,
+        // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
+        plugins: options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href,
+      });
+      session = dp;
+      if (resumed) await restoreSession(resumed, dp);
+    } else {
+      const one = new TrainSession(model, sessionOptions);
+      session = one;
+      if (resumed) restoreSession(resumed, one);
+    }
     const evalEvery = options.evalEvery ?? recipe?.eval.every ?? 0;
     const evalLimit = options.evalLimit ?? recipe?.eval.limit ?? undefined;
     const runRecipe: RunRecipe = {
@@ -248,7 +270,8 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     s.ema?.swap();
     const owner = resumed ?? model;
     const trained = model, puzzles = s.puzzles;
-    s.dispose();
+    if (s instanceof DataParallelSession) await s.close();
+    else s.dispose();
     session = null;
     model = null;
     resumed = null;

@@ -96,6 +96,17 @@ export interface TrainOptions {
   readonly onEval?: (evaluation: TrainEval) => void | Promise<void>;
   /** Stops after the step in progress (nothing more is saved; periodic checkpoints stay). */
   readonly signal?: AbortSignal;
+  /**
+   * Data-parallel workers (wasm backend only; default 1: one process). Each worker takes a contiguous
+   * share of the batch slots, with the native BLAS on `cores / workers` threads where one is found
+   * (`DataParallelSession`); same steps up to float summation order, and checkpoints resume either way.
+   */
+  readonly workers?: number;
+  /**
+   * With `workers`: the module each worker rebuilds the mixer and scheme from (exporting `mixerFromJson`
+   * and `schemeFromJson`). Default: this package's `plugins/mod.ts`; pass your own for a mixer of yours.
+   */
+  readonly plugins?: string | URL;
 }
 
 /** A finished run: it owns the model (EMA weights, as evaluated); dispose it when done. */
