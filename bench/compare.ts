@@ -5,14 +5,17 @@
  * faster) and both peak resident memories. Each workload runs in a fresh child process (peaks are per
  * process). Without python3 + torch it measures ours alone.
  *
- *   deno run -A bench/compare.ts [--workloads a,b] [--rounds 5] [--python python3] [--no-torch] [--json]
+ *   deno run -A bench/compare.ts [--workloads a,b] [--rounds 5] [--workers N] [--python python3] [--no-torch] [--json]
  *
  * Workloads: sudoku-small (the default `train`, batch 64), sudoku-mlp-b8 / -b32 (paper config; b32 with
  * recomputation), infer-b1 / infer-b64 (paper config, one supervision step without gradients).
+ * `--workers N` trains on N data-parallel workers (`DataParallelSession`, as `train --workers N`; the
+ * native BLAS then runs on cores / N threads in each); inference workloads stay in one process.
  */
 import { parseArgs } from "@std/cli";
 import {
   createTrm,
+  DataParallelSession,
   evaluate,
   initBackend,
   matmulKernelInfo,
@@ -40,19 +43,21 @@ const WORKLOADS: Readonly<Record<string, Workload>> = {
 const DEFAULT = "sudoku-small,sudoku-mlp-b8,infer-b1,infer-b64";
 
 const flags = parseArgs(Deno.args, {
-  string: ["workloads", "workload", "rounds", "python"],
+  string: ["workloads", "workload", "rounds", "python", "workers"],
   boolean: ["json", "help", "no-torch"],
 });
 // deno-lint-ignore no-console
 const log = console.log;
 if (flags.help) {
   log(
-    `usage: bench/compare.ts [--workloads ${DEFAULT}] [--rounds 5] [--python PATH] [--no-torch] [--json]\n` +
+    `usage: bench/compare.ts [--workloads ${DEFAULT}] [--rounds 5] [--workers N] [--python PATH] [--no-torch] [--json]\n` +
       `workloads: ${Object.keys(WORKLOADS).join(", ")}`,
   );
   Deno.exit(0);
 }
 const rounds = Number(flags.rounds ?? 5);
+const workers = Number(flags.workers ?? 1);
+if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`--workers: expected an integer >= 1`);
 const python = flags.python === undefined ? undefined : String(flags.python);
 
 /** A python with torch: `--python`, else python3 or /usr/bin/python3 (pyenv shims often lack torch). */
@@ -97,7 +102,14 @@ async function runOne(name: string): Promise<void> {
   });
   const ex = { input: new Int32Array(L).fill(1), label: new Int32Array(L).fill(2), puzzleId: 0 };
   using model = createTrm(spec, config, { seed: 0 });
-  using session = new TrainSession(model, { totalSteps: 1000 });
+  const parallel = w.mode === "train" && workers > 1;
+  await using session = parallel
+    ? await DataParallelSession.create(model, {
+      totalSteps: 1000,
+      workers,
+      plugins: new URL("../plugins/mod.ts", import.meta.url),
+    })
+    : new TrainSession(model, { totalSteps: 1000 });
   const puzzles = new PuzzleEmbedding(1, config.model.hidden);
   const rows = Array.from({ length: w.batch }, () => ex);
   const source = { spec, size: w.batch, example: () => ex };
@@ -180,11 +192,19 @@ async function runOne(name: string): Promise<void> {
     const record = {
       workload: name,
       mode: w.mode,
+      workers: parallel ? workers : 1,
       batch: w.batch,
       recompute: w.recompute === true,
       backend,
       matmul_kernel: kernel.kernel,
-      ...(kernel.threads ? { blas_threads: kernel.threads } : {}),
+      // With workers, DataParallelSession sets the (process-wide) BLAS threads to cores / workers.
+      ...(kernel.threads
+        ? {
+          blas_threads: parallel
+            ? Math.max(1, Math.floor(navigator.hardwareConcurrency / workers))
+            : kernel.threads,
+        }
+        : {}),
       rounds,
       ours_ms: o,
       ours_peak_rss_bytes: peakRss(),
@@ -202,11 +222,11 @@ async function runOne(name: string): Promise<void> {
     log(
       flags.json
         ? JSON.stringify(record)
-        : `${name} (${w.mode}, batch ${w.batch}${w.recompute ? ", recompute" : ""}): ours ${
-          o.min.toFixed(0)
-        } / ${o.median.toFixed(0)} ms (min / median of ${rounds}, ${kernel.kernel}), peak ${
-          gib(record.ours_peak_rss_bytes)
-        }` +
+        : `${name} (${w.mode}, batch ${w.batch}${w.recompute ? ", recompute" : ""}${
+          parallel ? `, ${workers} workers` : ""
+        }): ours ${o.min.toFixed(0)} / ${
+          o.median.toFixed(0)
+        } ms (min / median of ${rounds}, ${kernel.kernel}), peak ${gib(record.ours_peak_rss_bytes)}` +
           (torch && t
             ? `; PyTorch ${t.min.toFixed(0)} / ${t.median.toFixed(0)} ms, peak ${gib(torchPeak)}; ` +
               `ours / PyTorch speed ${(t.median / o.median).toFixed(2)}x (median), ${
@@ -250,6 +270,7 @@ if (flags.workload) {
       String(rounds),
     ];
     if (flags.json) args.push("--json");
+    if (workers > 1) args.push("--workers", String(workers));
     if (flags["no-torch"]) args.push("--no-torch");
     if (python) args.push("--python", python);
     const status = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" })

@@ -1,18 +1,16 @@
 /**
  * Which training path is fastest on this machine: ms per `sudoku-small` training step (batch 64, real 4x4
  * puzzles) for one process on tfjs-wasm's own kernels (XNNPACK, one thread), data-parallel workers
- * (`DataParallelSession`, 1, 2, ... workers, each on XNNPACK), and one process on the native BLAS (all
- * cores), when one is found. Paths alternate within each round so all see the same machine load; prints
+ * (`DataParallelSession`, 1, 2, ... workers, each on XNNPACK), and, when a native BLAS is found, one
+ * process on it (all cores) and workers on it (cores / workers threads each). Paths alternate within each round so all see the same machine load; prints
  * min and median ms/step per path, its speed against the single XNNPACK process, and the CPU time the
  * process spent per step (all threads): on a loaded machine the wall time cannot show parallel speed-up,
  * the CPU time still shows what the workers cost.
  *
  *   deno run -A bench/parallel_bench.ts [--workers 1,2] [--rounds 5] [--steps 4] [--batch 64] [--json]
- *   OPENBLAS_NUM_THREADS=1 deno run -A bench/parallel_bench.ts --blas-workers   # + workers on a 1-thread BLAS
  *
- * `--blas-workers` adds workers that multiply on the native BLAS. The library is loaded once per process
- * and its thread count is global, so run it with one BLAS thread (the single-process BLAS path then
- * has one thread too, and says so).
+ * The library is loaded once per process and its thread count is process-wide, so each path sets the
+ * count it runs on before its steps.
  */
 import { parseArgs } from "@std/cli";
 import {
@@ -24,18 +22,19 @@ import {
   type StepMetrics,
   TrainSession,
 } from "../core/mod.ts";
+import { nativeMatMulLibrary } from "../core/kernels/wasm_native_matmul.ts";
 import { generateSudokuSet, sudokuTask, sudokuTrainSource } from "../tasks/sudoku/mod.ts";
 import { sudokuSmall } from "../presets.ts";
 
 const flags = parseArgs(Deno.args, {
   string: ["workers", "rounds", "steps", "batch"],
-  boolean: ["json", "help", "blas-workers"],
+  boolean: ["json", "help"],
 });
 // deno-lint-ignore no-console
 const log = console.log;
 if (flags.help) {
   log(
-    "usage: bench/parallel_bench.ts [--workers 1,2] [--rounds 5] [--steps 4] [--batch 64] [--blas-workers] [--json]",
+    "usage: bench/parallel_bench.ts [--workers 1,2] [--rounds 5] [--steps 4] [--batch 64] [--json]",
   );
   Deno.exit(0);
 }
@@ -62,16 +61,19 @@ interface Path {
   readonly name: string;
   /** The matmul kernel of the main thread while it runs. */
   readonly mainBlas: "off" | "auto";
+  /** Native BLAS threads while it runs (process-wide), or undefined without the BLAS. */
+  readonly threads?: number;
   step(s: number): Promise<StepMetrics>;
   close(): Promise<void>;
 }
 
-function single(name: string, mainBlas: "off" | "auto"): Path {
+function single(name: string, mainBlas: "off" | "auto", threads?: number): Path {
   const model = createTrm(task.spec, config, { seed: 0 });
   const session = new TrainSession(model, { totalSteps: 10_000 });
   return {
     name,
     mainBlas,
+    ...(threads !== undefined ? { threads } : {}),
     step: (s) => session.step(source.batch(s, B)),
     close: () => Promise.resolve(void (session.dispose(), model.dispose())),
   };
@@ -80,10 +82,12 @@ function single(name: string, mainBlas: "off" | "auto"): Path {
 async function parallel(workers: number, nativeBlas: "off" | "require"): Promise<Path> {
   const model = createTrm(task.spec, config, { seed: 0 });
   const dp = await DataParallelSession.create(model, { totalSteps: 10_000, workers, plugins, nativeBlas });
-  const kernel = nativeBlas === "off" ? "XNNPACK" : "BLAS";
+  const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / workers));
+  const kernel = nativeBlas === "off" ? "XNNPACK" : `BLAS, ${threads} thread${threads > 1 ? "s" : ""}`;
   return {
     name: `${workers} worker${workers > 1 ? "s" : ""} (${kernel} each)`,
     mainBlas: "off",
+    ...(nativeBlas === "off" ? {} : { threads }),
     step: (s) => dp.step(source.batch(s, B)),
     close: async () => {
       const left = await dp.close();
@@ -95,11 +99,10 @@ async function parallel(workers: number, nativeBlas: "off" | "require"): Promise
 
 const paths: Path[] = [single("1 process, XNNPACK (1 thread)", "off")];
 for (const w of workerCounts) paths.push(await parallel(w, "off"));
-// One BLAS per process: its thread count is global, so give it one thread (OPENBLAS_NUM_THREADS=1) here.
-if (flags["blas-workers"] && blas.library) {
+if (blas.library) {
   for (const w of workerCounts) paths.push(await parallel(w, "require"));
+  paths.push(single(`1 process, ${blas.kernel} (${blas.threads} threads)`, "auto", blas.threads));
 }
-if (blas.library) paths.push(single(`1 process, ${blas.kernel} (${blas.threads} threads)`, "auto"));
 
 /** CPU time of this whole process (all threads, workers included), ms; null where /proc is missing. */
 const cpuMs = (): number | null => {
@@ -115,6 +118,7 @@ const cpu = new Map<string, number[]>(paths.map((p) => [p.name, []]));
 const counters = new Map<string, number>(paths.map((p) => [p.name, 0]));
 const runSteps = async (p: Path, n: number) => {
   await initBackend("wasm", { nativeBlas: p.mainBlas });
+  if (p.threads !== undefined) nativeMatMulLibrary()?.setThreads(p.threads);
   const t0 = performance.now(), c0 = cpuMs();
   for (let i = 0; i < n; i++) {
     const s = counters.get(p.name)!;
