@@ -86,7 +86,8 @@ async function parallel(workers: number, nativeBlas: "off" | "require"): Promise
   const kernel = nativeBlas === "off" ? "XNNPACK" : `BLAS, ${threads} thread${threads > 1 ? "s" : ""}`;
   return {
     name: `${workers} worker${workers > 1 ? "s" : ""} (${kernel} each)`,
-    mainBlas: "off",
+    // The main thread keeps the library loaded on the BLAS paths: the thread count is set through it.
+    mainBlas: nativeBlas === "off" ? "off" : "auto",
     ...(nativeBlas === "off" ? {} : { threads }),
     step: (s) => dp.step(source.batch(s, B)),
     close: async () => {

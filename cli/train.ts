@@ -56,8 +56,8 @@ Data and run:
   --eval-limit N        evaluate at most N held-out examples
   --out DIR             output folder (metrics.jsonl, checkpoint); default runs/<preset>-<time>
   --backend NAME        ${BACKENDS.join(" | ")} (default wasm)
-  --workers N           data-parallel workers on the wasm backend, each a share of the batch (default 1;
-                        on 2+ cores 2 workers are faster than 1 process, see the README's Speed section)
+  --workers N           data-parallel workers on the wasm backend, each a share of the batch (default: one
+                        per core when a step is >= 4 GFLOP, else 1; --workers 1 for one process)
   --seed N              seed of data, init and exploration (default 0)
   --quiet               no progress output (the JSON summary is still printed)
   --checkpoint-every N  save a checkpoint every N steps under OUT/checkpoints (atomic; keeps the last --keep, default 3)
@@ -210,7 +210,8 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
       say(
         `${name}: ${s.describe}; ${s.params.toLocaleString("en")} parameters; backend ${backend}; ` +
           `puzzle table ${(s.puzzleTableBytes / 2 ** 20).toFixed(1)} MiB; ${s.steps} steps of batch ` +
-          `${s.config.optim.batchSize}` + ((flags.workers ?? 1) > 1 ? ` on ${flags.workers} workers` : "") +
+          `${s.config.optim.batchSize}` +
+          (s.workers > 1 ? ` on ${s.workers} workers (--workers 1: one process)` : "") +
           (resumeDir ? `; resuming at step ${s.step} from ${resumeDir}` : ""),
       );
       for (const w of s.warnings) say(`warning: ${w}`);
@@ -233,7 +234,7 @@ export async function trainCommand(argv: readonly string[]): Promise<number> {
     preset: preset?.name ?? null,
     backend,
     matmul_kernel: matmulKernel(),
-    workers: flags.workers ?? 1,
+    workers: run.workers,
     steps: run.steps,
     seconds: Math.round(run.seconds * 10) / 10,
     params: run.model.variables.reduce((n, v) => n + v.size, 0),

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   chooseGradient,
+  chooseWorkers,
   configToJson,
   createTrm,
   DataParallelSession,
@@ -101,12 +102,14 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
   if (options.checkpointEvery && !out) {
     throw new RangeError("train: checkpointEvery needs out (a run folder)");
   }
-  const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`train: workers must be an integer >= 1, got ${workers}`);
-  }
-  if (workers > 1 && tf.getBackend() !== "wasm") {
-    throw new RangeError(`train: workers need the wasm backend (the active one is ${tf.getBackend()})`);
+  if (options.workers !== undefined) {
+    const w = options.workers;
+    if (!Number.isInteger(w) || w < 1) {
+      throw new RangeError(`train: workers must be an integer >= 1, got ${w}`);
+    }
+    if (w > 1 && tf.getBackend() !== "wasm") {
+      throw new RangeError(`train: workers need the wasm backend (the active one is ${tf.getBackend()})`);
+    }
   }
   let resumed: LoadedCheckpoint | null = null;
   let model: Trm | null = null;
@@ -166,6 +169,11 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     };
     model = resumed?.model ?? createTrm(task.spec, config, { seed });
     const sessionOptions = { totalSteps: steps, seed, ...(resumed ? { puzzles: resumed.puzzles } : {}) };
+    let workers = options.workers ?? 1;
+    if (options.workers === undefined) {
+      const choice = chooseWorkers(config, task.spec, tf.getBackend());
+      workers = choice.workers;
+    }
     if (workers > 1) {
       if (workers > config.optim.batchSize) {
         throw new RangeError(
@@ -206,6 +214,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       steps,
       describe: data.describe ?? `${task.spec.name} data`,
       puzzleTableBytes: s.puzzles.bytes,
+      workers,
       warnings: [...notes, ...(resumed ? [] : runLengthWarnings(config, steps))],
       out,
     });
@@ -282,6 +291,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       config,
       evaluation: loop.final,
       steps: loop.steps,
+      workers,
       seconds,
       checkpoint,
       aborted: loop.aborted,

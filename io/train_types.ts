@@ -44,6 +44,8 @@ export interface TrainStart {
   readonly describe: string;
   /** Bytes of the puzzle-embedding table. */
   readonly puzzleTableBytes: number;
+  /** Data-parallel workers the run trains on (1: one process). */
+  readonly workers: number;
   /** Run-length problems (warmup or EMA horizon longer than the run), one line each. */
   readonly warnings: readonly string[];
   /** The run folder, or null. */
@@ -97,9 +99,10 @@ export interface TrainOptions {
   /** Stops after the step in progress (nothing more is saved; periodic checkpoints stay). */
   readonly signal?: AbortSignal;
   /**
-   * Data-parallel workers (wasm backend only; default 1: one process). Each worker takes a contiguous
-   * share of the batch slots, with the native BLAS on `cores / workers` threads where one is found
-   * (`DataParallelSession`); same steps up to float summation order, and checkpoints resume either way.
+   * Data-parallel workers (wasm backend only). Each takes a contiguous share of the batch slots, with the
+   * native BLAS on `cores / workers` threads where one is found (`DataParallelSession`); the same steps up
+   * to float summation order, and checkpoints resume either way. Default: `chooseWorkers` (one per core
+   * on wasm when a step is large enough to share, else 1); 1 for one process.
    */
   readonly workers?: number;
   /**
@@ -123,6 +126,8 @@ export interface TrainResult extends Disposable {
   readonly evaluation: EvaluateResult | null;
   /** Optimizer steps taken. */
   readonly steps: number;
+  /** Data-parallel workers it trained on (1: one process). */
+  readonly workers: number;
   /** Wall-clock seconds. */
   readonly seconds: number;
   /** The final checkpoint's folder (with `out`), else null. */

@@ -40,6 +40,7 @@ Deno.test("train({ workers: 2 }) takes the one-process run's steps, resumes eith
       onStep: (m) => void losses.two.push(m.loss),
     });
     assertEquals(losses.two.length, 8);
+    assertEquals([one.workers, two.workers], [1, 2], "the sort task's small steps stay in one process");
     losses.one.forEach((l, i) =>
       assert(Math.abs(l - losses.two[i]!) <= 1e-4 * Math.abs(l), `step ${i + 1}: ${l} vs ${losses.two[i]}`)
     );
