@@ -62,3 +62,26 @@ export function chooseWorkers(
       "--workers 1 for one process)",
   };
 }
+
+/**
+ * Whether workers can start from this copy of the package: the worker module (beside this file) and
+ * `modules` (e.g. the plugins module) exist. False in a `deno bundle` (as in the GPU pack), whose single
+ * file holds no worker module; modules that are not `file:` URLs are assumed to load.
+ *
+ * @example
+ * ```ts
+ * import { workerModulesPresent } from "@recursive/trm/core";
+ * if (workerModulesPresent(["file:///no/such/plugins.ts"])) throw new Error("a missing module is present");
+ * ```
+ */
+export function workerModulesPresent(modules: readonly (string | URL)[] = []): boolean {
+  return [new URL("./data_parallel_worker.ts", import.meta.url), ...modules].every((m) => {
+    const url = new URL(m);
+    if (url.protocol !== "file:") return true;
+    try {
+      return Deno.statSync(url).isFile;
+    } catch {
+      return false;
+    }
+  });
+}

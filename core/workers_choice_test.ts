@@ -1,7 +1,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { resolveConfig } from "./config.ts";
 import { trainStepFlops } from "./flops.ts";
-import { chooseWorkers, WORKERS_MIN_STEP_FLOPS } from "./workers_choice.ts";
+import { chooseWorkers, workerModulesPresent, WORKERS_MIN_STEP_FLOPS } from "./workers_choice.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 
 const sudoku = { name: "sudoku", vocabSize: 6, seqLen: 16, numPuzzleIds: 1 };
@@ -23,4 +23,15 @@ Deno.test("chooseWorkers: one per core for a large step on wasm, one process oth
   assertEquals(chooseWorkers(config(128, 7), sudoku, "wasm", 2).workers, 1, "batch 7: under 4 slots each");
   assertEquals(chooseWorkers(big, sudoku, "webgpu", 2).workers, 1);
   assertEquals(chooseWorkers(big, sudoku, "cpu", 2).workers, 1);
+});
+
+Deno.test("workerModulesPresent: true from the source tree, false when a module is missing", () => {
+  assertEquals(workerModulesPresent(), true);
+  assertEquals(workerModulesPresent([new URL("../plugins/mod.ts", import.meta.url)]), true);
+  assertEquals(workerModulesPresent([new URL("./no_such_module.ts", import.meta.url)]), false);
+  assertEquals(
+    workerModulesPresent(["https://example.com/plugins.ts"]),
+    true,
+    "remote modules are assumed to load",
+  );
 });

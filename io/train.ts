@@ -25,6 +25,7 @@ import {
   TrainSession,
   type Trm,
   wasmHeapLimitBytes,
+  workerModulesPresent,
 } from "../core/mod.ts";
 import { small } from "../presets.ts";
 import { loadCheckpoint, type LoadedCheckpoint, restoreSession, saveCheckpoint } from "./checkpoint.ts";
@@ -169,10 +170,13 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     };
     model = resumed?.model ?? createTrm(task.spec, config, { seed });
     const sessionOptions = { totalSteps: steps, seed, ...(resumed ? { puzzles: resumed.puzzles } : {}) };
+    // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
+    const plugins = options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href;
     let workers = options.workers ?? 1;
     if (options.workers === undefined) {
+      // In a bundle (the GPU pack) there is no worker module to start: one process then.
       const choice = chooseWorkers(config, task.spec, tf.getBackend());
-      workers = choice.workers;
+      workers = choice.workers > 1 && workerModulesPresent([plugins]) ? choice.workers : 1;
     }
     if (workers > 1) {
       if (workers > config.optim.batchSize) {
@@ -183,8 +187,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
       const dp = await DataParallelSession.create(model, {
         ...sessionOptions,
         workers,
-        // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
-        plugins: options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href,
+        plugins,
       });
       session = dp;
       if (resumed) await restoreSession(resumed, dp);
