@@ -37,6 +37,8 @@ const WORKLOADS: Readonly<Record<string, Workload>> = {
   "sudoku-small": { mode: "train", preset: sudokuSmall, grid: 2, batch: 64 },
   "sudoku-mlp-b8": { mode: "train", preset: sudokuMlp, grid: 3, batch: 8 },
   "sudoku-mlp-b32": { mode: "train", preset: sudokuMlp, grid: 3, batch: 32, recompute: true },
+  // Plain reverse mode at batch 32 fits only when workers split it (each worker has its own wasm heap).
+  "sudoku-mlp-b32-plain": { mode: "train", preset: sudokuMlp, grid: 3, batch: 32 },
   "infer-b1": { mode: "infer", preset: sudokuMlp, grid: 3, batch: 1 },
   "infer-b64": { mode: "infer", preset: sudokuMlp, grid: 3, batch: 64 },
 };

@@ -144,17 +144,27 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     const seed = resumed ? resumed.meta.seed : options.seed ?? 0;
     const input = options.config ?? small(task, steps);
     let config = resumed ? resumed.config : resolveConfig(input);
+    // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
+    const plugins = options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href;
+    let workers = options.workers ?? 1;
+    if (options.workers === undefined) {
+      // In a bundle (the GPU pack) there is no worker module to start: one process then.
+      const choice = chooseWorkers(config, task.spec, tf.getBackend());
+      workers = choice.workers > 1 && workerModulesPresent([plugins]) ? choice.workers : 1;
+    }
     // Plain reverse mode (the reference's) unless its step would not fit the wasm heap: then activation
     // recomputation (same gradients up to summation order, ~20% more compute). Only when the caller did not
-    // choose a gradient strategy; a resumed run keeps its own.
+    // choose a gradient strategy; a resumed run keeps its own. Each worker has a heap of its own holding
+    // its share of the batch.
     const notes: string[] = [];
     if (
       !resumed && tf.getBackend() === "wasm" && input.optim?.gradient === undefined && !input.optim?.recompute
     ) {
-      const choice = chooseGradient(config, task.spec, config.optim.batchSize, wasmHeapLimitBytes());
+      const share = Math.ceil(config.optim.batchSize / workers);
+      const choice = chooseGradient(config, task.spec, share, wasmHeapLimitBytes());
       if (choice.gradient === "recompute") {
         config = resolveConfig({ ...input, optim: { ...input.optim, gradient: "recompute" } });
-        notes.push(choice.reason);
+        notes.push(workers > 1 ? `${choice.reason}, the share of each of ${workers} workers` : choice.reason);
       }
     }
     const dataOptions = recipe && !options.data ? recipeDataOptions(recipe, `${resumeDir}/meta.json`) : {
@@ -170,14 +180,6 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     };
     model = resumed?.model ?? createTrm(task.spec, config, { seed });
     const sessionOptions = { totalSteps: steps, seed, ...(resumed ? { puzzles: resumed.puzzles } : {}) };
-    // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
-    const plugins = options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href;
-    let workers = options.workers ?? 1;
-    if (options.workers === undefined) {
-      // In a bundle (the GPU pack) there is no worker module to start: one process then.
-      const choice = chooseWorkers(config, task.spec, tf.getBackend());
-      workers = choice.workers > 1 && workerModulesPresent([plugins]) ? choice.workers : 1;
-    }
     if (workers > 1) {
       if (workers > config.optim.batchSize) {
         throw new RangeError(
