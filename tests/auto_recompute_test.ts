@@ -1,6 +1,6 @@
 /**
- * train() picks activation recomputation only where the plain step would not fit the wasm heap, and
- * never over a gradient strategy the caller chose.
+ * train() picks activation recomputation only where the plain step would not fit the wasm heap (each
+ * worker's heap holding its share of the batch), and never over a gradient strategy the caller chose.
  */
 import { assertEquals } from "@std/assert";
 import {
@@ -20,18 +20,20 @@ const task = { spec, encode: () => ex, decode: (t: Int32Array) => t };
 const data = { train: shuffledTrainSource(spec, 4, 0, () => ex), test: listTestSource(spec, [ex]) };
 
 /** The gradient strategy train() runs with for the paper's Sudoku-MLP at `batchSize` (no step taken). */
-async function chosen(batchSize: number, gradient?: string): Promise<string> {
+async function chosen(batchSize: number, workers: number, gradient?: string): Promise<string> {
   const config: TrmConfigInput = {
     mixer: mlpMixer(),
     recursion: { n: 6, T: 3 },
     optim: { batchSize, ...(gradient ? { gradient } : {}) },
   };
-  using run = await train(task, { config, steps: 1, data, signal: AbortSignal.abort() });
+  using run = await train(task, { config, steps: 1, data, workers, signal: AbortSignal.abort() });
   return run.config.optim.gradient.kind;
 }
 
 Deno.test("train(): plain reverse mode where it fits, recomputation where it would not", async () => {
-  assertEquals(await chosen(8), "reverse");
-  assertEquals(await chosen(32), "recompute");
-  assertEquals(await chosen(32, "reverse"), "reverse", "an explicit choice is kept");
+  assertEquals(await chosen(8, 1), "reverse");
+  assertEquals(await chosen(32, 1), "recompute");
+  assertEquals(await chosen(32, 1, "reverse"), "reverse", "an explicit choice is kept");
+  assertEquals(await chosen(32, 2), "reverse", "2 workers: 16 rows in each heap fit");
+  assertEquals(await chosen(64, 2), "recompute", "2 workers: 32 rows in each heap do not");
 });
