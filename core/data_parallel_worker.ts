@@ -10,20 +10,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { AdamAtan2 } from "./adam_atan2.ts";
 import { initBackend } from "./backend.ts";
 import { nativeMatMulLibrary } from "./kernels/wasm_native_matmul.ts";
-import { configToJson, resolveConfig, type TrmConfigInput } from "./config.ts";
+import { rebuildConfig } from "./config_rebuild.ts";
 import type { InitMessage, Reply, Request } from "./data_parallel_protocol.ts";
-import type { TokenMixer } from "./mixer.ts";
 import { createTrm, namedVariables, type Trm } from "./model.ts";
 import type { State } from "./recursion.ts";
-import type { RecursionScheme } from "./scheme.ts";
 import { slotGradients } from "./slot_gradients.ts";
 import { assignValues } from "./state.ts";
-
-/** The two functions a plugin module must export (as `@recursive/trm/plugins` does). */
-interface PluginModule {
-  mixerFromJson(kind: string, options: Readonly<Record<string, unknown>>): TokenMixer;
-  schemeFromJson(kind: string, options: Readonly<Record<string, unknown>>): RecursionScheme;
-}
 
 /** The replica and its bookkeeping, once initialised. */
 interface Replica {
@@ -45,22 +37,7 @@ async function build(init: InitMessage): Promise<{ replica: Replica; tensors: nu
   await initBackend("wasm", { nativeBlas: init.nativeBlas });
   nativeMatMulLibrary()?.setThreads(init.blasThreads);
   const tensors = tf.memory().numTensors;
-  const plugins = await import(init.plugins) as Partial<PluginModule>;
-  if (typeof plugins.mixerFromJson !== "function" || typeof plugins.schemeFromJson !== "function") {
-    throw new Error(`plugins module ${init.plugins}: expected exports mixerFromJson and schemeFromJson`);
-  }
-  const json = init.config as unknown as TrmConfigInput & {
-    mixer: { kind: string; options: Record<string, unknown> };
-    scheme: { kind: string; options: Record<string, unknown> };
-  };
-  const config = resolveConfig({
-    ...json,
-    mixer: plugins.mixerFromJson(json.mixer.kind, json.mixer.options),
-    scheme: plugins.schemeFromJson(json.scheme.kind, json.scheme.options),
-  });
-  if (JSON.stringify(configToJson(config)) !== JSON.stringify(init.config)) {
-    throw new Error(`plugins module ${init.plugins}: the rebuilt config differs from the coordinator's`);
-  }
+  const config = await rebuildConfig(init.config, init.plugins);
   const model = createTrm(init.spec, config);
   try {
     // The reference broadcasts parameters and buffers from rank 0: take the coordinator's values.

@@ -25,6 +25,7 @@ export * from "./train_session.ts";
 export * from "./slot_gradients.ts";
 export * from "./data_parallel.ts";
 export * from "./workers_choice.ts";
+export * from "./config_rebuild.ts";
 export * from "./evaluate.ts";
 export * from "./predict.ts";
 export * from "./sampling.ts";

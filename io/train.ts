@@ -10,7 +10,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   chooseGradient,
-  chooseWorkers,
   configToJson,
   createTrm,
   DataParallelSession,
@@ -21,14 +20,16 @@ import {
   SMALL_STEPS,
   type Task,
   taskData,
+  type TaskSpec,
   trainLoop,
-  TrainSession,
+  type TrainSession,
   type Trm,
+  type TrmConfig,
   wasmHeapLimitBytes,
-  workerModulesPresent,
 } from "../core/mod.ts";
 import { small } from "../presets.ts";
-import { loadCheckpoint, type LoadedCheckpoint, restoreSession, saveCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, type LoadedCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { automaticWorkers, startSession } from "./train_workers.ts";
 import type { RunRecipe } from "./checkpoint_meta.ts";
 import { recoverCheckpoint, recoverCheckpointsIn } from "./checkpoint_recover.ts";
 import { lockRun } from "./run_lock.ts";
@@ -59,6 +60,11 @@ async function setAside(out: string, runId: string): Promise<string | null> {
     moved = true;
   }
   return moved ? dir : null;
+}
+
+/** Whether the plain step of `config` fits one process's wasm heap at its whole batch. */
+function fitsOneProcess(config: TrmConfig, spec: TaskSpec): boolean {
+  return chooseGradient(config, spec, config.optim.batchSize, wasmHeapLimitBytes()).gradient === "reverse";
 }
 
 /** The data options a resumed recipe stands for (generated or files; anything else needs `data`). */
@@ -145,21 +151,17 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     const input = options.config ?? small(task, steps);
     let config = resumed ? resumed.config : resolveConfig(input);
     // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
-    const plugins = options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href;
-    let workers = options.workers ?? 1;
-    if (options.workers === undefined) {
-      // In a bundle (the GPU pack) there is no worker module to start: one process then.
-      const choice = chooseWorkers(config, task.spec, tf.getBackend());
-      workers = choice.workers > 1 && workerModulesPresent([plugins]) ? choice.workers : 1;
-    }
+    const plugins = String(options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href);
+    const automatic = options.workers === undefined;
+    let workers = options.workers ?? await automaticWorkers(config, task.spec, tf.getBackend(), plugins);
     // Plain reverse mode (the reference's) unless its step would not fit the wasm heap: then activation
     // recomputation (same gradients up to summation order, ~20% more compute). Only when the caller did not
     // choose a gradient strategy; a resumed run keeps its own. Each worker has a heap of its own holding
     // its share of the batch.
     const notes: string[] = [];
-    if (
-      !resumed && tf.getBackend() === "wasm" && input.optim?.gradient === undefined && !input.optim?.recompute
-    ) {
+    const autoGradient = !resumed && tf.getBackend() === "wasm" && input.optim?.gradient === undefined &&
+      !input.optim?.recompute;
+    if (autoGradient) {
       const share = Math.ceil(config.optim.batchSize / workers);
       const choice = chooseGradient(config, task.spec, share, wasmHeapLimitBytes());
       if (choice.gradient === "recompute") {
@@ -180,24 +182,22 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     };
     model = resumed?.model ?? createTrm(task.spec, config, { seed });
     const sessionOptions = { totalSteps: steps, seed, ...(resumed ? { puzzles: resumed.puzzles } : {}) };
-    if (workers > 1) {
-      if (workers > config.optim.batchSize) {
-        throw new RangeError(
-          `train: workers (${workers}) must not exceed the batch size (${config.optim.batchSize})`,
-        );
-      }
-      const dp = await DataParallelSession.create(model, {
-        ...sessionOptions,
-        workers,
-        plugins,
-      });
-      session = dp;
-      if (resumed) await restoreSession(resumed, dp);
-    } else {
-      const one = new TrainSession(model, sessionOptions);
-      session = one;
-      if (resumed) restoreSession(resumed, one);
-    }
+    const begun = await startSession(model, {
+      session: sessionOptions,
+      workers,
+      automatic,
+      plugins,
+      resumed,
+      onFallback: (reason) => {
+        const plain = config.optim.gradient.kind !== "recompute";
+        if (autoGradient && plain && workers > 1 && !fitsOneProcess(config, task.spec)) {
+          throw new RangeError(`train: ${reason}, and one process needs recomputation here: pass workers: 1`);
+        }
+        notes.push(reason);
+      },
+    });
+    session = begun.session;
+    workers = begun.workers;
     const evalEvery = options.evalEvery ?? recipe?.eval.every ?? 0;
     const evalLimit = options.evalLimit ?? recipe?.eval.limit ?? undefined;
     const runRecipe: RunRecipe = {

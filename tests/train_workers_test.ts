@@ -5,8 +5,17 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { initBackend, periodicCheckpointDir, train } from "../mod.ts";
+import {
+  initBackend,
+  listTestSource,
+  mlpMixer,
+  periodicCheckpointDir,
+  type RecursionScheme,
+  shuffledTrainSource,
+  train,
+} from "../mod.ts";
 import { nativeMatMulLibrary } from "../core/kernels/wasm_native_matmul.ts";
+import { registerScheme } from "../plugins/registry.ts";
 import { sortTask } from "./testdata/sort_task.ts";
 import { runCli } from "./_helpers.ts";
 
@@ -99,4 +108,60 @@ Deno.test("deno task train --workers 2 trains a task plugin and says so in its s
   assertEquals(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
   assertEquals([summary.workers, summary.steps, summary.backend], [2, 4, "wasm"]);
+});
+
+/** `y <- f(y + x)` twice, all on the tape: a scheme no built-in module knows. */
+function refine(kind: string): RecursionScheme {
+  const step = { state: "y", net: "f", inject: ["x"] };
+  return {
+    kind,
+    options: {},
+    states: ["y"],
+    output: "y",
+    nets: { f: {} },
+    plan: () => ({ offTape: [], onTape: [step, step] }),
+    halting: "none",
+  };
+}
+
+Deno.test({
+  name: "train() without a worker count keeps a plugin the workers cannot rebuild in one process",
+  // One core: the automatic choice is one process whatever the plugin.
+  ignore: navigator.hardwareConcurrency < 2,
+  fn: async () => {
+    const spec = { name: "wide", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 };
+    const ex = { input: new Int32Array(81).fill(1), label: new Int32Array(81).fill(2), puzzleId: 0 };
+    const task = { spec, encode: () => ex, decode: (t: Int32Array) => t };
+    const data = { train: shuffledTrainSource(spec, 4, 0, () => ex), test: listTestSource(spec, [ex]) };
+    // Big enough for automatic workers with a built-in scheme (checked first, so the test can fail).
+    const config = (scheme?: RecursionScheme) => ({
+      mixer: mlpMixer(),
+      ...(scheme ? { scheme } : {}),
+      model: { hidden: 256 },
+      optim: { batchSize: 16 },
+    });
+    const start = async (scheme?: RecursionScheme) => {
+      const warnings: string[] = [];
+      using run = await train(task, {
+        config: config(scheme),
+        data,
+        steps: 1,
+        signal: AbortSignal.abort(),
+        onStart: (s) => void warnings.push(...s.warnings),
+      });
+      return { workers: run.workers, warnings };
+    };
+    assertEquals(
+      (await start()).workers,
+      Math.min(navigator.hardwareConcurrency, 4),
+      "one per core, 4 slots each",
+    );
+    // Not registered anywhere: the coordinator's own rebuild fails, so no worker is started.
+    assertEquals((await start(refine("refine-unregistered"))).workers, 1);
+    // Registered only in this isolate: a fresh worker does not know it; the run falls back, saying why.
+    registerScheme("refine-here-only", () => refine("refine-here-only"));
+    const here = await start(refine("refine-here-only"));
+    assertEquals(here.workers, 1);
+    assert(here.warnings.some((w) => w.includes("the workers did not start")), here.warnings.join("; "));
+  },
 });
