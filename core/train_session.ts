@@ -122,8 +122,13 @@ export class TrainSession implements Disposable {
     const isLast = Uint8Array.from(this.#steps, (st) => (st + 1 >= c.supervision.maxSteps ? 1 : 0));
     const s = this.stepCount + 1, lr = this.#lr(s, c.optim.lr);
     const r = await compute({ packed, rows, reset, isLast, lr });
+    let committed = false;
     try {
       if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(s, r.loss);
+      // Commit first: data-parallel workers then apply their copy of the update while this session
+      // applies its own (the update does not read the carry, so a local step is unchanged).
+      r.commit();
+      committed = true;
       // Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
       this.optimizer.update(r.grads, lr);
       this.puzzles.update(
@@ -134,7 +139,6 @@ export class TrainSession implements Disposable {
       );
       this.ema?.update();
       this.stepCount = s;
-      r.commit();
       const rowsDone = this.#halt(r.qHalt, r.qContinue, r.count, r.correct, r.exact);
       const losses = {
         loss: r.loss,
@@ -144,7 +148,7 @@ export class TrainSession implements Disposable {
       };
       return { step: s, lr, ...losses, ...rowsDone };
     } catch (e) {
-      r.discard();
+      if (!committed) r.discard();
       throw e;
     } finally {
       tf.dispose(r.grads.filter((g): g is tf.Tensor => g !== undefined));
