@@ -419,10 +419,29 @@ function inFile<T>(where: string, fn: () => T): T {
  * Puts a training run back exactly where a checkpoint left it: live weights, EMA shadows, AdamATan2
  * moments and per-variable steps, the puzzle table, every slot's example, step count and carry, and the
  * RNG. `session` must have been created on `loaded.model` (its puzzle table is overwritten with the
- * saved one). On error (one line naming the checkpoint) the session is partly restored: discard it. A
- * `DataParallelSession` loads asynchronously (into every worker): then the returned promise settles so.
+ * saved one). On error (one line naming the checkpoint) the session is partly restored: discard it.
+ *
+ * @example
+ * ```ts
+ * import { createTrm, initBackend, loadCheckpoint, resolveConfig, restoreSession, saveCheckpoint, TrainSession } from "@recursive/trm";
+ * import { mlpMixer } from "@recursive/trm/plugins/mlp-mixer";
+ * await initBackend("cpu");
+ * const spec = { name: "copy", vocabSize: 3, seqLen: 4, numPuzzleIds: 1 };
+ * const config = resolveConfig({ mixer: mlpMixer(), model: { hidden: 8 }, optim: { batchSize: 2 } });
+ * using model = createTrm(spec, config);
+ * using session = new TrainSession(model, { totalSteps: 2 });
+ * const dir = await saveCheckpoint(`${await Deno.makeTempDir()}/ckpt`, { taskSpec: spec, config, session, seed: 0 });
+ * using loaded = await loadCheckpoint(dir);
+ * using again = new TrainSession(loaded.model, { totalSteps: 2, puzzles: loaded.puzzles });
+ * restoreSession(loaded, again);
+ * if (again.stepCount !== 0) throw new Error("restored");
+ * ```
  */
 export function restoreSession(loaded: LoadedCheckpoint, session: { load(state: OwnerState): void }): void;
+/**
+ * {@linkcode restoreSession} into a `DataParallelSession`, which loads into every worker: the promise
+ * settles when all have loaded, or rejects with the one-line error.
+ */
 export function restoreSession(
   loaded: LoadedCheckpoint,
   session: { load(state: OwnerState): Promise<void> },
