@@ -15,6 +15,7 @@ export * from "./torch_file.ts";
 export * from "./torch_write.ts";
 export * from "./infer_config.ts";
 export * from "./run_folder_error.ts";
+export * from "./recipe_data.ts";
 export * from "./run_lock.ts";
 export * from "./run_folder.ts";
 export * from "./train.ts";

@@ -42,6 +42,7 @@ import {
   savedStep,
 } from "./run_folder.ts";
 import { RunFolderError } from "./run_folder_error.ts";
+import { type RecipeDataOptions, recipeDataOptions } from "./recipe_data.ts";
 import type { TrainData, TrainOptions, TrainResult } from "./train_types.ts";
 
 export type { TrainData, TrainOptions, TrainResult, TrainStart } from "./train_types.ts";
@@ -62,23 +63,14 @@ async function setAside(out: string, runId: string): Promise<string | null> {
   return moved ? dir : null;
 }
 
+/** The part of a recipe's data settings `taskData` takes (sizes, and the path of file data). */
+function recipeSizes(d: RecipeDataOptions): { trainSize: number; testSize: number; path?: string } {
+  return { trainSize: d.trainSize, testSize: d.testSize, ...(d.path !== undefined ? { path: d.path } : {}) };
+}
+
 /** Whether the plain step of `config` fits one process's wasm heap at its whole batch. */
 function fitsOneProcess(config: TrmConfig, spec: TaskSpec): boolean {
   return chooseGradient(config, spec, config.optim.batchSize, wasmHeapLimitBytes()).gradient === "reverse";
-}
-
-/** The data options a resumed recipe stands for (generated or files; anything else needs `data`). */
-function recipeDataOptions(recipe: RunRecipe, source: string) {
-  const d = recipe.data;
-  const sizes = {
-    ...(typeof d.trainSize === "number" ? { trainSize: d.trainSize } : {}),
-    ...(typeof d.testSize === "number" ? { testSize: d.testSize } : {}),
-  };
-  if (d.kind === "generated") return sizes;
-  if (d.kind === "files" && typeof d.path === "string") return { ...sizes, path: d.path };
-  throw new RunFolderError(
-    `${source}: its data (kind "${d.kind}") cannot be rebuilt here: pass data to train()`,
-  );
 }
 
 /**
@@ -169,11 +161,13 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
         notes.push(workers > 1 ? `${choice.reason}, the share of each of ${workers} workers` : choice.reason);
       }
     }
-    const dataOptions = recipe && !options.data ? recipeDataOptions(recipe, `${resumeDir}/meta.json`) : {
-      ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
-      ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
-      ...(options.dataPath !== undefined ? { path: options.dataPath } : {}),
-    };
+    const dataOptions = recipe && !options.data
+      ? recipeSizes(recipeDataOptions(recipe, `${resumeDir}/meta.json`))
+      : {
+        ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
+        ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
+        ...(options.dataPath !== undefined ? { path: options.dataPath } : {}),
+      };
     const generated = options.data ? null : await taskData(task, { seed, ...dataOptions });
     const data: TrainData = options.data ?? generated!;
     const dataRecipe: RunRecipe["data"] = options.data ? options.data.recipe ?? { kind: "custom" } : {
