@@ -80,9 +80,18 @@ function noTrain(task: Task<unknown>): TrainSource {
   };
 }
 
-/** The small-run optimisation of `sudoku-small` (lr 3e-3, wd 0.1, puzzle lr 1e-3) with `over`. */
-function smallOptim(over: Record<string, number>): NonNullable<TrmConfigInput["optim"]> {
-  return { batchSize: 64, lr: 3e-3, warmupSteps: 50, weightDecay: 0.1, puzzleEmbLr: 1e-3, ...over };
+/**
+ * The small-run config every shipped model trains with, that of `sudoku-small` (D 64, n 2 / T 2, N_sup 8,
+ * batch 64, lr 3e-3, warmup 50, wd 0.1, puzzle lr 1e-3), with its own EMA decay and model fields.
+ */
+function smallConfig(emaDecay: number, model: NonNullable<TrmConfigInput["model"]> = {}): TrmConfigInput {
+  return {
+    mixer: mlpMixer(),
+    model: { hidden: 64, ...model },
+    recursion: { n: 2, T: 2 },
+    supervision: { maxSteps: 8 },
+    optim: { batchSize: 64, lr: 3e-3, warmupSteps: 50, weightDecay: 0.1, puzzleEmbLr: 1e-3, emaDecay },
+  };
 }
 
 function sudokuRecipe(
@@ -129,13 +138,7 @@ function mazeRecipe(name: string, size: number, minPathLength: number, puzzleEmb
     seed,
     trainSize,
     testSize,
-    config: {
-      mixer: mlpMixer(),
-      model: { hidden: 64, puzzleEmbLen },
-      recursion: { n: 2, T: 2 },
-      supervision: { maxSteps: 8 },
-      optim: smallOptim({ emaDecay: 0.995 }),
-    },
+    config: smallConfig(0.995, { puzzleEmbLen }),
     data(heldOut = testSize, withTrain = true) {
       const task = mazeTask({ size });
       const all = generateMazeSet(seed, withTrain ? trainSize + testSize : heldOut, { size, minPathLength });
@@ -161,13 +164,7 @@ export const RECIPES: readonly PretrainRecipe[] = [
     trainSize: 2500,
     testSize: 500,
     cli: ["--preset", "sudoku-small"],
-    config: {
-      mixer: mlpMixer(),
-      model: { hidden: 64 },
-      recursion: { n: 2, T: 2 },
-      supervision: { maxSteps: 8 },
-      optim: smallOptim({ emaDecay: 0.99 }),
-    },
+    config: smallConfig(0.99),
   }),
   sudokuRecipe("sudoku-6x6", 2, 3, 18, {
     steps: 1500,
@@ -176,13 +173,7 @@ export const RECIPES: readonly PretrainRecipe[] = [
     seed: 0,
     trainSize: 10000,
     testSize: 500,
-    config: {
-      mixer: mlpMixer(),
-      model: { hidden: 64 },
-      recursion: { n: 2, T: 2 },
-      supervision: { maxSteps: 8 },
-      optim: smallOptim({ emaDecay: 0.995 }),
-    },
+    config: smallConfig(0.995),
   }),
   // P 8 keeps the sequence SwiGLU at width 256 (9x9 with P 16, L + P = 97, would make it 512). 9x9 mazes
   // (path >= 10) with this recipe reached only 18.5% held-out exact in 1500 steps (2.5% at 1000), so the
@@ -199,13 +190,7 @@ export const RECIPES: readonly PretrainRecipe[] = [
     // `--task nqueens`: the task's generate hook through taskData (no augmentation) and the CLI's
     // small(task, 1500) config, written out below (warmup 50, EMA 0.997 = a horizon of steps / 4).
     cli: ["--task", "nqueens", "--eval-every", "500", "--eval-limit", "200"],
-    config: {
-      mixer: mlpMixer(),
-      model: { hidden: 64 },
-      recursion: { n: 2, T: 2 },
-      supervision: { maxSteps: 8 },
-      optim: smallOptim({ emaDecay: 0.997 }),
-    },
+    config: smallConfig(0.997),
     async data(heldOut = 500) {
       // What the CLI builds (core/task_data.ts): the held-out puzzles come after the training ones and
       // are those whose input no training example has, so they need the training set generated too.
