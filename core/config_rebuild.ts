@@ -1,8 +1,8 @@
 /**
  * Rebuilds a config from its JSON (`configToJson`) through a plugins module, as every data-parallel
  * worker must: the worker has only the JSON, and finds the mixer and scheme by the names a checkpoint
- * stores. The coordinator runs the same check before it starts workers, so a mixer or scheme that only
- * the caller's own code registered keeps the run in one process instead of failing in a worker.
+ * stores. `train()` runs the same rebuild before it chooses workers by itself, so a mixer or scheme no
+ * plugins module knows keeps the run in one process instead of failing in a worker.
  *
  * @module
  */

@@ -52,8 +52,8 @@ export function chooseWorkers(
   const B = config.optim.batchSize;
   const workers = Math.min(cores, Math.floor(B / MIN_SLOTS_PER_WORKER));
   if (workers < 2) return { workers: 1, reason: `one process: ${cores} core(s), batch ${B}` };
-  const gflop = trainStepFlops(config, spec, B) / 1e9;
-  if (gflop * 1e9 < WORKERS_MIN_STEP_FLOPS) {
+  const flops = trainStepFlops(config, spec, B), gflop = flops / 1e9;
+  if (flops < WORKERS_MIN_STEP_FLOPS) {
     return { workers: 1, reason: `one process: a step is ${gflop.toFixed(1)} GFLOP, too small to share` };
   }
   return {

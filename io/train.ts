@@ -42,7 +42,7 @@ import {
   savedStep,
 } from "./run_folder.ts";
 import { RunFolderError } from "./run_folder_error.ts";
-import { type RecipeDataOptions, recipeDataOptions } from "./recipe_data.ts";
+import { recipeDataOptions } from "./recipe_data.ts";
 import type { TrainData, TrainOptions, TrainResult } from "./train_types.ts";
 
 export type { TrainData, TrainOptions, TrainResult, TrainStart } from "./train_types.ts";
@@ -61,11 +61,6 @@ async function setAside(out: string, runId: string): Promise<string | null> {
     moved = true;
   }
   return moved ? dir : null;
-}
-
-/** The part of a recipe's data settings `taskData` takes (sizes, and the path of file data). */
-function recipeSizes(d: RecipeDataOptions): { trainSize: number; testSize: number; path?: string } {
-  return { trainSize: d.trainSize, testSize: d.testSize, ...(d.path !== undefined ? { path: d.path } : {}) };
 }
 
 /** Whether the plain step of `config` fits one process's wasm heap at its whole batch. */
@@ -142,7 +137,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     const seed = resumed ? resumed.meta.seed : options.seed ?? 0;
     const input = options.config ?? small(task, steps);
     let config = resumed ? resumed.config : resolveConfig(input);
-    // A URL, not an import: io does not depend on plugins/; each worker imports it by itself.
+    // A URL, not an import: each worker imports it by itself (and so does the check of automaticWorkers).
     const plugins = String(options.plugins ?? new URL("../plugins/mod.ts", import.meta.url).href);
     const automatic = options.workers === undefined;
     let workers = options.workers ?? await automaticWorkers(config, task.spec, tf.getBackend(), plugins);
@@ -161,13 +156,11 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
         notes.push(workers > 1 ? `${choice.reason}, the share of each of ${workers} workers` : choice.reason);
       }
     }
-    const dataOptions = recipe && !options.data
-      ? recipeSizes(recipeDataOptions(recipe, `${resumeDir}/meta.json`))
-      : {
-        ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
-        ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
-        ...(options.dataPath !== undefined ? { path: options.dataPath } : {}),
-      };
+    const dataOptions = recipe && !options.data ? recipeDataOptions(recipe, `${resumeDir}/meta.json`) : {
+      ...(options.trainSize !== undefined ? { trainSize: options.trainSize } : {}),
+      ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
+      ...(options.dataPath !== undefined ? { path: options.dataPath } : {}),
+    };
     const generated = options.data ? null : await taskData(task, { seed, ...dataOptions });
     const data: TrainData = options.data ?? generated!;
     const dataRecipe: RunRecipe["data"] = options.data ? options.data.recipe ?? { kind: "custom" } : {
