@@ -6,6 +6,7 @@ import {
   installWasmCopyKernels,
   sliceInto,
   tileInto,
+  transposeInto,
   uninstallWasmCopyKernels,
 } from "./wasm_copy_kernels.ts";
 
@@ -99,6 +100,29 @@ Deno.test("wasm Tile override equals the original kernel (broadcasts and general
   tf.dispose([col, row]);
 });
 
+Deno.test("wasm Transpose override equals the original kernel (last-two swaps with short and long rows, other perms)", async () => {
+  await fc.assert(
+    fc.asyncProperty(shapes, dtypes, fc.integer({ min: 0, max: 1000 }), async (shape, dt, seed) => {
+      const x = make(shape, dt, seed), k = shape.length;
+      const swap = [...shape.keys()].map((i) => (i === k - 2 ? k - 1 : i === k - 1 ? k - 2 : i));
+      try {
+        await same(() => tf.transpose(x, k >= 2 ? swap : [0]));
+        await same(() => tf.transpose(x)); // the full reversal: the original kernel
+      } finally {
+        x.dispose();
+      }
+    }),
+    { numRuns: 100 },
+  );
+  // Tile edges: rows and columns not multiples of 16, a batch, and a row of 256 (tfjs's own loop).
+  for (const shape of [[3, 33, 17], [2, 16, 16], [1, 97, 5], [2, 3, 256], [40, 20]]) {
+    const x = make(shape, "float32", 5), k = shape.length;
+    const perm = [...shape.keys()].map((i) => (i === k - 2 ? k - 1 : i === k - 1 ? k - 2 : i));
+    await same(() => tf.transpose(x, perm));
+    x.dispose();
+  }
+});
+
 Deno.test("wasm Identity override shares the buffer, frees it with the last owner, and keeps values", async () => {
   installWasmCopyKernels();
   const before = tf.memory();
@@ -112,7 +136,27 @@ Deno.test("wasm Identity override shares the buffer, frees it with the last owne
   assertEquals(tf.memory().numBytes, before.numBytes);
 });
 
-Deno.test("sliceInto() and tileInto() on plain arrays", () => {
+Deno.test("wasm Cast override shares the buffer for the same dtype and converts otherwise", async () => {
+  installWasmCopyKernels();
+  const before = tf.memory();
+  const x = tf.tensor([1.5, -2, 0]);
+  const y = tf.cast(x, "float32"); // what every mul gradient asks for
+  assertEquals(tf.memory().numDataBuffers, before.numDataBuffers + 1, "one buffer for both");
+  x.dispose();
+  assertEquals([...await y.data()], [1.5, -2, 0]);
+  y.dispose();
+  assertEquals(tf.memory().numBytes, before.numBytes);
+  for (const to of ["int32", "bool", "float32"] as const) {
+    for (const from of ["float32", "int32", "bool"] as const) {
+      await same(() => tf.cast(make([2, 3], from, 3), to));
+    }
+  }
+});
+
+Deno.test("sliceInto(), tileInto() and transposeInto() on plain arrays", () => {
+  const tr = new Int32Array(12);
+  transposeInto(Int32Array.from({ length: 12 }, (_, i) => i), 2, 2, 3, tr); // two [2, 3] -> [3, 2]
+  assertEquals([...tr], [0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11]);
   const x = Float32Array.from({ length: 24 }, (_, i) => i);
   const s = new Float32Array(4);
   sliceInto(x, [2, 3, 4], [1, 1, 2], [1, 2, 2], s);
