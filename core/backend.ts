@@ -11,6 +11,7 @@ import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
 import { installWasmCopyKernels } from "./kernels/wasm_copy_kernels.ts";
+import { installWasmGateKernels } from "./kernels/wasm_gate.ts";
 import { installFrugalBackprop, uninstallFrugalBackprop } from "./kernels/frugal_backprop.ts";
 import { chooseNativeMatMul, type NativeBlasMode, nativeBlasMode } from "./kernels/matmul_kernel.ts";
 import { type RowLayout, setFusedRowLayout, setWebGpuFusion } from "./kernels/webgpu_fused.ts";
@@ -88,6 +89,7 @@ export async function initBackend(name: BackendName, options: BackendOptions = {
   if (target === "wasm") {
     installWasmKernels();
     installWasmCopyKernels();
+    installWasmGateKernels();
     chooseNativeMatMul(nativeBlasMode(options.nativeBlas ?? "auto"));
   }
   return tf.getBackend();

@@ -1,6 +1,6 @@
 /**
  * Backend kernels: the wasm batched-matmul overrides (XNNPACK with explicit transposes; the system BLAS
- * through `Deno.dlopen`) and the fused WebGPU kernels.
+ * through `Deno.dlopen`), the wasm copy and gate kernels, and the fused WebGPU kernels.
  *
  * **Unstable**: these are implementation details exposed for benchmarks and experiments; their names
  * and switches may change in any minor release. Models pick them up automatically through `initBackend`.
@@ -12,5 +12,6 @@ export * from "./native_blas.ts";
 export * from "./wasm_native_matmul.ts";
 export * from "./matmul_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
+export * from "./wasm_gate.ts";
 export * from "./frugal_backprop.ts";
 export * from "./webgpu_fused.ts";

@@ -1,6 +1,7 @@
 /**
  * Fused WGSL kernels for the WebGPU backend: RMSNorm over the last axis and the SwiGLU gate product
- * silu(g) * u, each with a fused gradient kernel, registered in tfjs's kernel registry.
+ * silu(g) * u, each with a fused gradient kernel, registered in tfjs's kernel registry (the wasm
+ * backend's gate kernels, `wasm_gate.ts`, take the same names and gradient).
  *
  * Composed, RMSNorm is 5 kernels forward (square, mean = sum + div, add, rsqrt, mul) and about 12 backward,
  * each a dispatch plus a full read and write of the activation; the gate is 3 forward and ~8 backward.
@@ -14,7 +15,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 
 const RMS = "TrmFusedRmsNorm", RMS_GRAD = "TrmFusedRmsNormGrad";
-const GATE = "TrmFusedSiluMul", GATE_GRAD = "TrmFusedSiluMulGrad";
+/**
+ * The kernel name of the fused gate product silu(g) * u (inputs `g`, `u`: float32 of one shape; one
+ * output). The webgpu backend registers it on first use, the wasm backend in `initBackend`
+ * (`installWasmGateKernels`); another backend may register its own, with {@linkcode SILU_MUL_GRAD_KERNEL},
+ * and {@linkcode fusedSiluMul} takes it.
+ */
+export const SILU_MUL_KERNEL = "TrmFusedSiluMul";
+/** The kernel name of the gate product's gradient: inputs `g`, `u`, `dy`; outputs [dg, du]. */
+export const SILU_MUL_GRAD_KERNEL = "TrmFusedSiluMulGrad";
+const GATE = SILU_MUL_KERNEL, GATE_GRAD = SILU_MUL_GRAD_KERNEL;
 /** Threads per workgroup (and per row in the "workgroup" row layout: 2 vec4 loads each at D = 512). */
 const WG = 64;
 
@@ -213,6 +223,23 @@ function registerKernels(): void {
       x: () => tf.engine().runKernel(RMS_GRAD, { x: saved[0]!, dy: dy as tf.Tensor }, attrs) as tf.Tensor,
     }),
   });
+  registerSiluMulGradient();
+}
+
+/**
+ * Registers the gradient of {@linkcode SILU_MUL_KERNEL} (once; the gradient registry is not per
+ * backend): the backend's {@linkcode SILU_MUL_GRAD_KERNEL} on the saved `g`, `u` and the output's `dy`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { registerSiluMulGradient, SILU_MUL_KERNEL } from "@recursive/trm/kernels";
+ * registerSiluMulGradient();
+ * if (!tf.getGradient(SILU_MUL_KERNEL)) throw new Error("registered");
+ * ```
+ */
+export function registerSiluMulGradient(): void {
+  if (tf.getGradient(GATE)) return;
   tf.registerGradient({
     kernelName: GATE,
     inputsToSave: ["g", "u"],
@@ -255,8 +282,10 @@ export function fusedRmsNorm<T extends tf.Tensor>(x: T, eps: number): T {
 
 /**
  * The SwiGLU gate product silu(g) * u = g * sigmoid(g) * u, for `g` and `u` of one shape. One fused
- * WGSL kernel (two for its gradient) on the webgpu backend; the composed tfjs ops elsewhere (and when
- * the shapes differ, so broadcasting keeps working). Does not dispose its inputs.
+ * WGSL kernel (two for its gradient) on the webgpu backend, tfjs's sigmoid plus one SIMD pass each way
+ * on wasm (bit-identical to the composed ops; `installWasmGateKernels`), the backend's own
+ * {@linkcode SILU_MUL_KERNEL} where one is registered; the composed tfjs ops elsewhere (and when the
+ * shapes differ, so broadcasting keeps working). Does not dispose its inputs.
  *
  * @example
  * ```ts
@@ -270,10 +299,13 @@ export function fusedRmsNorm<T extends tf.Tensor>(x: T, eps: number): T {
  */
 export function fusedSiluMul<T extends tf.Tensor>(g: T, u: T): T {
   return tf.tidy(() => {
-    if (!fusing(g) || u.dtype !== "float32" || !tf.util.arraysEqual(g.shape, u.shape)) {
-      return tf.mul(tf.mul(g, tf.sigmoid(g)), u) as T;
-    }
-    registerKernels();
+    const backend = tf.getBackend();
+    const kernel = backend === "webgpu" ? fusing(g) : tf.getKernel(GATE, backend) !== undefined;
+    const fits = g.dtype === "float32" && g.size > 0 && u.dtype === "float32" &&
+      tf.util.arraysEqual(g.shape, u.shape);
+    if (!kernel || !fits) return tf.mul(tf.mul(g, tf.sigmoid(g)), u) as T;
+    if (backend === "webgpu") registerKernels();
+    registerSiluMulGradient();
     const out = tf.engine().runKernel(GATE, { g: tf.reshape(g, [g.size]), u: tf.reshape(u, [u.size]) });
     return tf.reshape(out as tf.Tensor, g.shape) as T;
   });
