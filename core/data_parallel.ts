@@ -4,12 +4,15 @@
  * reference's ranks take slices of the global batch (spec 5.6). Each step, every worker writes its
  * share's gradient (the loss divided by the global batch, so the shares sum to the batch's gradient) into
  * its region of a SharedArrayBuffer; the coordinator sums the regions in rank order into one more region,
- * which every replica and the coordinator's own copy apply with AdamATan2, so all stay bit-equal.
+ * which every replica applies with AdamATan2, so all stay bit-equal; rank 0 also keeps the EMA.
  *
  * The coordinator is a {@linkcode TrainSession} on the caller's model, driven through `stepWith`: it keeps
- * the slots, the halting draws, the EMA and the puzzle table, gathers the table rows each worker needs,
- * and updates the table once from all workers' row gradients in slot order (the reference's all-gather
- * then sign-SGD). Its `state()` is a `TrainSession` state, so either kind of session resumes the other.
+ * the slots, the halting draws and the puzzle table, gathers the table rows each worker needs, and
+ * updates the table once from all workers' row gradients in slot order (the reference's all-gather then
+ * sign-SGD). It applies no network update of its own (that was a third AdamATan2 on two cores, 4% of a
+ * batch-8 step): its weights, moments and EMA are rank 0's, copied by `sync()` when they are read
+ * (evaluation, `state()`, `close()`). Its `state()` is a `TrainSession` state, so either kind of session
+ * resumes the other.
  *
  * @module
  */
@@ -20,7 +23,7 @@ import { nativeMatMulLibrary } from "./kernels/wasm_native_matmul.ts";
 import type { Ema } from "./ema.ts";
 import { namedVariables, type Trm } from "./model.ts";
 import type { PuzzleEmbedding } from "./puzzle_embedding.ts";
-import type { OwnerState, StateTensor } from "./state.ts";
+import { assignValues, type OwnerState, type StateTensor } from "./state.ts";
 import type { ComputedStep, SlotWork } from "./slot_gradients.ts";
 import { type StepMetrics, TrainSession, type TrainSessionOptions } from "./train_session.ts";
 import type { Example } from "./task.ts";
@@ -91,6 +94,8 @@ export class DataParallelSession implements AsyncDisposable {
   readonly #baseline: readonly number[];
   /** The apply (or discard) messages of the last step, awaited before the next request. */
   #pending: Promise<void> = Promise.resolve();
+  /** The coordinator's weights, moments and EMA lag behind rank 0's (steps since the last sync). */
+  #behind = false;
   #broken: string | null = null;
   #closed = false;
   /** Puts the coordinator's BLAS thread count back (the setting is process-wide). */
@@ -166,7 +171,10 @@ export class DataParallelSession implements AsyncDisposable {
     }
   }
 
-  /** The model (the coordinator's copy, updated every step; not owned). */
+  /**
+   * The model (the coordinator's copy; not owned). Its weights are those of the last {@linkcode sync}
+   * (which evaluation, `state()` and `close()` call): between, they lag behind the workers'.
+   */
   get model(): Trm {
     return this.session.model;
   }
@@ -176,7 +184,7 @@ export class DataParallelSession implements AsyncDisposable {
     return this.session.stepCount;
   }
 
-  /** The coordinator's EMA of the weights (null without one). */
+  /** The coordinator's EMA of the weights (null without one); current after {@linkcode sync}, as `model`. */
   get ema(): Ema | null {
     return this.session.ema;
   }
@@ -212,7 +220,7 @@ export class DataParallelSession implements AsyncDisposable {
       };
       return p.call({ type: "gradients", work: share }, "gradients");
     }));
-    const grads = this.#sumGradients(replies.map((r) => r.present));
+    const present = this.#sumGradients(replies.map((r) => r.present));
     const B = work.reset.length, flat = (w: number) => new Float32Array(B * w);
     const out = {
       loss: 0,
@@ -237,19 +245,34 @@ export class DataParallelSession implements AsyncDisposable {
         out[key].set(v[key], start);
       }
     });
-    const present = grads.present;
     return {
       ...out,
-      grads: grads.tensors,
-      commit: () => this.#broadcast({ type: "apply", lr: work.lr, present }),
+      grads: [],
+      updatedByCommit: true,
+      commit: () => {
+        this.#behind = true;
+        this.#broadcast({ type: "apply", lr: work.lr, present });
+      },
       discard: () => this.#broadcast({ type: "discard" }),
     };
   }
 
-  /** Sums the workers' regions in rank order into the last region; the coordinator's gradient tensors. */
-  #sumGradients(
-    presence: readonly Uint8Array[],
-  ): { tensors: (tf.Tensor | undefined)[]; present: Uint8Array } {
+  /**
+   * Copies rank 0's weights, AdamATan2 moments and EMA into the coordinator's model, optimizer and EMA
+   * (a no-op when nothing changed since the last sync). Evaluation, `state()` and `close()` call it.
+   */
+  async sync(): Promise<void> {
+    await this.#settle();
+    if (!this.#behind) return;
+    const snap = await this.#guard(this.#ports[0]!.call({ type: "snapshot" }, "snapshot"));
+    this.model.variables.forEach((v, i) => assignValues(v, snap.live[i]!));
+    this.session.optimizer.load(snap.adam);
+    if (snap.ema) this.session.ema?.load(snap.ema);
+    this.#behind = false;
+  }
+
+  /** Sums the workers' regions in rank order into the last region; which variables got a gradient. */
+  #sumGradients(presence: readonly Uint8Array[]): Uint8Array {
     const P = this.#layout.total, N = this.#ports.length, f = new Float32Array(this.#buffer);
     for (let i = 0; i < P; i++) {
       let acc = f[i]!;
@@ -258,12 +281,7 @@ export class DataParallelSession implements AsyncDisposable {
     }
     const present = new Uint8Array(this.model.variables.length);
     for (const p of presence) p.forEach((x, i) => (present[i]! |= x));
-    const tensors = this.model.variables.map((v, i) => {
-      if (!present[i]) return undefined;
-      const off = N * P + this.#layout.offsets[i]!;
-      return tf.tensor(f.slice(off, off + this.#layout.sizes[i]!), v.shape);
-    });
-    return { tensors, present };
+    return present;
   }
 
   /** Sends `req` to every worker without waiting; the next request awaits the replies. */
@@ -316,9 +334,9 @@ export class DataParallelSession implements AsyncDisposable {
     return r.map((w) => w.live);
   }
 
-  /** A `TrainSession.state()`: the coordinator's weights, moments, EMA, table and slots, the workers' carry. */
+  /** A `TrainSession.state()`: rank 0's weights, moments and EMA, the table and slots, the workers' carry. */
   async state(): Promise<OwnerState> {
-    await this.#settle();
+    await this.sync();
     const base = await this.session.state(); // the coordinator holds no carry: it comes from the workers
     const carry = await this.carry();
     const tensors: Record<string, StateTensor> = { ...base.tensors };
@@ -348,25 +366,30 @@ export class DataParallelSession implements AsyncDisposable {
         : null;
       const live = await Promise.all(this.model.variables.map(read));
       const adam = await this.session.optimizer.state();
+      const ema = this.session.ema ? await this.session.ema.state() : null;
       const each = this.model.seqLen * this.model.config.model.hidden;
       await this.#guard(Promise.all(this.#ports.map((p, k) => {
         const r = this.ranges[k]!;
         const share = host &&
           Object.fromEntries(host.map(([n, d]) => [n, d.slice(r.start * each, (r.start + r.size) * each)]));
-        return p.call({ type: "load", live, adam, carry: share }, "ok");
+        return p.call({ type: "load", live, adam, carry: share, ema: k === 0 ? ema : null }, "ok");
       })));
+      this.#behind = false;
     } finally {
       if (carry) tf.dispose(Object.values(carry));
     }
   }
 
   /**
-   * Disposes every worker's replica and stops the workers, then the coordinator's session; returns the
-   * tensors each worker still held beyond its backend's own (0 each when nothing leaked).
+   * Syncs the coordinator's model (so the caller's model holds the trained weights), disposes every
+   * worker's replica and stops the workers, then the coordinator's session; returns the tensors each
+   * worker still held beyond its backend's own (0 each when nothing leaked). A broken session skips the
+   * sync: the model keeps the weights of the last one.
    */
   async close(): Promise<number[]> {
     if (this.#closed) return this.#ports.map(() => 0);
     await this.#pending.catch(() => {});
+    if (this.#broken === null) await this.sync().catch(() => {});
     this.#closed = true;
     try {
       const r = await Promise.all(this.#ports.map((p) => p.call({ type: "close" }, "ok")));
@@ -378,7 +401,10 @@ export class DataParallelSession implements AsyncDisposable {
     }
   }
 
-  /** Stops the workers at once (their memory goes with them) and disposes the coordinator's session. */
+  /**
+   * Stops the workers at once (their memory goes with them) and disposes the coordinator's session,
+   * without a sync: the model keeps the weights of the last one (use `close()` to keep the latest).
+   */
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;

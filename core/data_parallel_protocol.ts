@@ -116,12 +116,15 @@ export type Request =
   | { readonly type: "carry" }
   /** Read the live weights (in `model.variables` order). */
   | { readonly type: "weights" }
-  /** Load weights, optimizer state and this worker's part of the carry. */
+  /** Rank 0: read the live weights, the optimizer state and the EMA (the coordinator's sync). */
+  | { readonly type: "snapshot" }
+  /** Load weights, optimizer state, this worker's part of the carry and (rank 0) the EMA. */
   | {
     readonly type: "load";
     readonly live: readonly Float32Array[];
     readonly adam: OwnerState;
     readonly carry: Readonly<Record<string, Float32Array>> | null;
+    readonly ema: OwnerState | null;
   }
   /** Dispose everything and report the tensors left. */
   | { readonly type: "close" };
@@ -136,5 +139,12 @@ export type Reply =
   | { readonly type: "carry"; readonly carry: Record<string, Float32Array> | null }
   /** After `weights`. */
   | { readonly type: "weights"; readonly live: Float32Array[] }
+  /** After `snapshot`: the live weights, `AdamAtan2.state()` and `Ema.state()` (null without an EMA). */
+  | {
+    readonly type: "snapshot";
+    readonly live: Float32Array[];
+    readonly adam: OwnerState;
+    readonly ema: OwnerState | null;
+  }
   /** Any request that failed, in one line. */
   | { readonly type: "error"; readonly message: string };

@@ -2,12 +2,15 @@
  * One data-parallel worker (a Deno module worker started by `DataParallelSession`): its own tfjs-wasm
  * backend, a replica of the model with its AdamATan2 moments, and the carry of its batch slots. It
  * computes its slots' gradients into its region of the shared buffer, and applies the summed gradient the
- * coordinator wrote, so every replica takes the same update. Requests are handled one at a time, in order.
+ * coordinator wrote, so every replica takes the same update. Rank 0 also keeps the EMA of the weights:
+ * the coordinator applies no update of its own and takes rank 0's weights, moments and EMA when it
+ * needs them (`snapshot`). Requests are handled one at a time, in order.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { AdamAtan2 } from "./adam_atan2.ts";
+import { Ema } from "./ema.ts";
 import { initBackend } from "./backend.ts";
 import { nativeMatMulLibrary } from "./kernels/wasm_native_matmul.ts";
 import { rebuildConfig } from "./config_rebuild.ts";
@@ -22,6 +25,8 @@ interface Replica {
   readonly init: InitMessage;
   readonly model: Trm;
   readonly optimizer: AdamAtan2;
+  /** Rank 0's EMA of the weights (null on other ranks and without one). */
+  readonly ema: Ema | null;
   carry: State | null;
   /** The carry computed by the last `gradients`, kept by `apply`, dropped by `discard`. */
   pending: State | null;
@@ -50,7 +55,9 @@ async function build(init: InitMessage): Promise<{ replica: Replica; tensors: nu
       betas: config.optim.betas,
       weightDecay: config.optim.weightDecay,
     });
-    return { replica: { init, model, optimizer, carry: null, pending: null }, tensors };
+    const decay = config.optim.emaDecay;
+    const ema = init.rank === 0 && decay !== null ? new Ema(model.variables, decay) : null;
+    return { replica: { init, model, optimizer, ema, carry: null, pending: null }, tensors };
   } catch (e) {
     model.dispose();
     throw e;
@@ -110,6 +117,7 @@ function apply(r: Replica, lr: number, present: Uint8Array): void {
   });
   try {
     r.optimizer.update(grads, lr);
+    r.ema?.update();
   } finally {
     tf.dispose(grads.filter((g): g is tf.Tensor => g !== undefined));
   }
@@ -148,9 +156,17 @@ async function handle(msg: Request): Promise<Reply> {
         type: "weights",
         live: await Promise.all(r.model.variables.map(async (v) => (await v.data()) as Float32Array)),
       };
+    case "snapshot":
+      return {
+        type: "snapshot",
+        live: await Promise.all(r.model.variables.map(async (v) => (await v.data()) as Float32Array)),
+        adam: await r.optimizer.state(),
+        ema: r.ema ? await r.ema.state() : null,
+      };
     case "load": {
       r.model.variables.forEach((v, i) => assignValues(v, msg.live[i]!));
       r.optimizer.load(msg.adam);
+      if (r.ema && msg.ema) r.ema.load(msg.ema);
       for (const s of [r.carry, r.pending]) if (s) tf.dispose(Object.values(s));
       r.pending = null;
       r.carry = null;
@@ -165,6 +181,7 @@ async function handle(msg: Request): Promise<Reply> {
     case "close": {
       for (const s of [r.carry, r.pending]) if (s) tf.dispose(Object.values(s));
       r.optimizer.dispose();
+      r.ema?.dispose();
       r.model.dispose();
       replica = null;
       return { type: "ok", tensors: tf.memory().numTensors };

@@ -8,7 +8,7 @@
  * The model counts, in float32 elements, what tfjs keeps alive at the step's peak, which is either in
  * the gradient pass or in the optimizer step, whichever is larger:
  * - gradient pass: the tensors each evaluation of a network saves on the gradient tape (per block: the
- *   mixer's saved inputs, the channel SwiGLU's five [B*L', W] intermediates, the residuals and norms, the
+ *   mixer's saved inputs, the channel SwiGLU's three [B*L', W] intermediates, the residuals and norms, the
  *   weight slices; attention adds two [B, heads, L', L'] score tensors per block), times the evaluations
  *   kept (plain: every on-tape one; recompute: one, plus each evaluation's input state); the backward
  *   pass's working set (frugal backprop frees as it goes: a few gradients of the largest intermediate);
@@ -80,7 +80,7 @@ function mixerExpansion(config: TrmConfig): number {
  * the backward pass holds at its peak (frugal backprop frees each node's tensors once it has run; the
  * peak comes early, at the last block's weight gradients, for the MLP-mixer: ~2; attention's softmax
  * gradient holds its incoming gradient, two products and its result, ~4 score tensors). MLP-mixer: the
- * transposed input, its output before and after the transpose back (3 [B, L', D]) and five [B*D, W_L']
+ * transposed input, its output before and after the transpose back (3 [B, L', D]) and three [B*D, W_L']
  * SwiGLU intermediates. Attention: Q, K (projection, head transpose, three RoPE terms, the rotated
  * result: 6 each), V (2), the weighted sum, its transpose and the output projection (17 [B, L', D]), and
  * the raw and softmaxed scores (2 [B, H, L', L']). Other mixers: a bound from their `largestTensor`.
@@ -89,7 +89,7 @@ function mixerSaved(config: TrmConfig, d: Dims): { saved: number; largest: numbe
   const kind = config.mixer.kind;
   if (kind === "mlp-mixer") {
     const m = d.B * d.D * swigluWidth(d.Lp, mixerExpansion(config));
-    return { saved: 3 * d.act + 5 * m, largest: m, backward: 2 };
+    return { saved: 3 * d.act + GATE_SAVED * m, largest: m, backward: 2 };
   }
   if (kind === "attention") {
     const heads = (config.mixer.options as { heads?: number }).heads ?? 8;
@@ -104,12 +104,19 @@ function mixerSaved(config: TrmConfig, d: Dims): { saved: number; largest: numbe
 }
 
 /**
- * Elements one block saves: the mixer's, the channel SwiGLU's five [B*L', W_D] intermediates and seven
+ * [B*L', W] tensors one SwiGLU keeps on the tape: g and u (the fused gate product saves them, on wasm and
+ * webgpu) and the gate product (the down projection's input). The composed ops of other backends keep
+ * five (sigmoid(g) and g * sigmoid(g) too); their memory is not capped, so the wasm figure is the one used.
+ */
+const GATE_SAVED = 3;
+
+/**
+ * Elements one block saves: the mixer's, the channel SwiGLU's three [B*L', W_D] intermediates and seven
  * [B, L', D] tensors (both residual sums, both squares of the RMS norms, the normed mixer output, the
  * SwiGLU output, the block output).
  */
 function blockSaved(config: TrmConfig, d: Dims): number {
-  return mixerSaved(config, d).saved + 5 * d.channel + 7 * d.act + weightSlices(config, d);
+  return mixerSaved(config, d).saved + GATE_SAVED * d.channel + 7 * d.act + weightSlices(config, d);
 }
 
 /**

@@ -85,9 +85,10 @@ Deno.test("chooseGradient: the known cases (Sudoku-MLP batch 8 plain, batch 32 r
   assert(b32.fits, b32.reason);
   const small = resolveConfig({ mixer: mlpMixer(), model: { hidden: 64 }, recursion: { n: 2, T: 2 } });
   assertEquals(chooseGradient(small, sudoku4, 64, limit).gradient, "reverse");
-  // The measured Sudoku-MLP heaps bracket the estimate: ~1.4-1.5 GiB at batch 8, abort (> 4 GiB) at 32.
-  assert(b8.estimate.plain > 1.4 * 2 ** 30 && b8.estimate.plain < 2 * 2 ** 30, b8.reason);
-  assert(b32.estimate.plain > limit, b32.reason);
+  // The measured Sudoku-MLP heaps bracket the estimate: 1010 MiB at batch 8 (bench/memory_bench.ts).
+  assert(b8.estimate.plain > 1010 * 2 ** 20 && b8.estimate.plain < 1.5 * 2 ** 30, b8.reason);
+  // Batch 32 plain measured 3444 MiB: it fits, but the estimate is over the margin below the cap.
+  assert(b32.estimate.plain > 3444 * 2 ** 20 && b32.estimate.plain > MEMORY_MARGIN * limit, b32.reason);
 });
 
 Deno.test("chooseGradient: recompute exactly where plain is over the margin, one line, neither fits", () => {

@@ -27,6 +27,12 @@ export interface TrainingSession {
   step(batch: readonly Example[]): Promise<StepMetrics>;
   /** The whole run state (weights, moments, EMA, table, slots, carry), as checkpoints store it. */
   state(): Promise<OwnerState>;
+  /**
+   * Brings `model` and `ema` up to date where the session keeps them elsewhere between steps (the
+   * workers of a `DataParallelSession`); `evaluateSession`, `state()` and `train` call it. Absent: they
+   * are always current.
+   */
+  sync?(): Promise<void>;
 }
 
 /** Metrics of one training step (spec 4.5): losses per batch row, the rest over rows that halted now. */

@@ -144,6 +144,12 @@ export async function slotGradients(
 export interface ComputedStep extends SlotValues {
   /** The gradient per model variable, in `model.variables` order (undefined: none); `stepWith` disposes them. */
   readonly grads: readonly (tf.Tensor | undefined)[];
+  /**
+   * True when `commit` applies the network's update (AdamATan2 and EMA) where the weights are kept, as
+   * data-parallel replicas do: `stepWith` then skips its own (its copy lags until the caller syncs it),
+   * and `grads` may be empty. The puzzle table and the halting stay the session's.
+   */
+  readonly updatedByCommit?: boolean;
   /** Keeps the step's new carry; called once the updates succeeded. */
   commit(): void;
   /** Drops the step's new carry; called when the step fails (a non-finite loss). */

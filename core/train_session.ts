@@ -130,14 +130,14 @@ export class TrainSession implements Disposable {
       r.commit();
       committed = true;
       // Updates: AdamATan2 on the network, sign-SGD on the touched puzzle rows, then EMA.
-      this.optimizer.update(r.grads, lr);
+      if (!r.updatedByCommit) this.optimizer.update(r.grads, lr);
       this.puzzles.update(
         packed.puzzleIds,
         r.puzzleGrad,
         this.#lr(s, c.optim.puzzleEmbLr),
         c.optim.puzzleEmbWeightDecay,
       );
-      this.ema?.update();
+      if (!r.updatedByCommit) this.ema?.update();
       this.stepCount = s;
       const rowsDone = this.#halt(r.qHalt, r.qContinue, r.count, r.correct, r.exact);
       const losses = {

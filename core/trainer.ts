@@ -81,6 +81,7 @@ export async function evaluateSession(
   test: TestSource,
   options: { readonly limit?: number; readonly task?: Task<unknown> } = {},
 ): Promise<EvaluateResult> {
+  await session.sync?.();
   const run = () =>
     evaluate(session.model, test, session.puzzles, {
       ...(options.limit !== undefined ? { limit: options.limit } : {}),

@@ -268,6 +268,7 @@ export async function train<P>(task: Task<P>, options: TrainOptions = {}): Promi
     const seconds = (performance.now() - started) / 1000;
     log?.write({ event: "end", step: s.stepCount, seconds, aborted: loop.aborted });
     // The model keeps the weights that were evaluated (and saved as model/*): the EMA's.
+    if (s instanceof DataParallelSession) await s.sync();
     s.ema?.swap();
     const owner = resumed ?? model;
     const trained = model, puzzles = s.puzzles;

@@ -85,6 +85,9 @@ Deno.test("DataParallelSession: 2 workers equal 1 in-process TrainSession for 20
       assertEquals(dp.session.slotSteps, single.slotSteps);
     }
     assert(mixed.size > 5, "slots halt out of step");
+    // The coordinator applies no update of its own: its copy is the start's until it syncs from rank 0.
+    assertEquals(concat(await values(m2.variables)), w0, "the coordinator's copy before sync()");
+    await dp.sync();
     const w1 = concat(await values(m1.variables)), w2 = concat(await values(m2.variables));
     assertLess(gap(w2, w1, w0), 1e-2, "weights"); // measured 3e-4; a broken sum or all-gather gives > 1e-2
     const e1 = concat(await values(single.ema!.shadows)), e2 = concat(await values(dp.session.ema!.shadows));
