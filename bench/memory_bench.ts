@@ -17,49 +17,41 @@
  * not `tf.profile`'s `peakBytes`, which counts a buffer once per tensor sharing it, so every tape-saved
  * clone and reshape twice). A step that runs out of heap is reported as `abort` with the heap it reached.
  *
- * Measured on the 2-core CI machine under load (other jobs running; `nice -n 10`), one process per row,
- * two steps each (the heap of the larger; one for the abort), wasm backend with frugal backprop (the
- * default); "openblas" is the default native matmul here, "xnnpack" the same row with `--native-blas
- * off`. The estimate is `estimateStepBytes` for the row's strategy: every row is 1.04-1.28x its heap
- * (biased high, as meant), and the one plain step it puts over 4 GiB that was run aborted. At the 4 GiB
- * cap `chooseGradient` keeps plain reverse mode up to Sudoku-MLP batch 20, Sudoku-Att 24 and attention
- * L' 916 batch 2; Sudoku-MLP batch 24 plain still fit (3649 MiB), so the margin and the bias cost ~20%
- * more step time from batch 21 to ~25.
+ * Measured on the 2-core CI machine (the speed benchmarks idle; `nice -n 10`), one process per row, two
+ * steps each (the heap of the larger), wasm backend with frugal backprop and the fused gate kernel (the
+ * defaults), matmul on OpenBLAS (the default here; the `xnnpack` rows of earlier tables, `--native-blas
+ * off`, differed from them by under 10% of the heap). The estimate is `estimateStepBytes` for the row's
+ * strategy: every row is 1.04-1.38x its heap (biased high, as meant; highest at small batches, where the
+ * optimizer step's bound dominates). At the 4 GiB cap `chooseGradient` keeps plain reverse mode up to
+ * Sudoku-MLP batch 29, Sudoku-Att 28 and attention L' 916 batch 2; Sudoku-MLP batch 32 plain measured
+ * 3444 MiB (estimate 3940: over the margin, so recomputed).
  *
  * | config | batch | gradient | T | matmul | live peak MiB | heap MiB | estimate MiB | estimate / heap |
  * | --- | --: | --- | --: | --- | --: | --: | --: | --: |
- * | sudoku-mlp | 2 | reverse | 3 | openblas | 453 | 515 | 583 | 1.13 |
- * | sudoku-mlp | 4 | reverse | 3 | openblas | 737 | 806 | 914 | 1.13 |
- * | sudoku-mlp | 8 | recompute | 3 | openblas | 365 | 429 | 453 | 1.06 |
- * | sudoku-mlp | 8 | recompute | 3 | xnnpack | 365 | 429 | 453 | 1.06 |
- * | sudoku-mlp | 8 | reverse | 3 | openblas | 1305 | 1404 | 1577 | 1.12 |
- * | sudoku-mlp | 8 | reverse | 3 | xnnpack | 1305 | 1502 | 1577 | 1.05 |
- * | sudoku-mlp | 16 | recompute | 3 | openblas | 499 | 618 | 723 | 1.17 |
- * | sudoku-mlp | 16 | recompute | 3 | xnnpack | 499 | 618 | 723 | 1.17 |
- * | sudoku-mlp | 16 | reverse | 3 | openblas | 2440 | 2601 | 2903 | 1.12 |
- * | sudoku-mlp | 20 | reverse | 3 | openblas | 3008 | 3071 | 3567 | 1.16 |
- * | sudoku-mlp | 24 | reverse | 3 | openblas | 3576 | 3649 | 4230 | 1.16 |
- * | sudoku-mlp | 28 | reverse | 3 | openblas | - | abort at 4096 | 4893 | - |
- * | sudoku-mlp | 32 | recompute | 3 | openblas | 887 | 984 | 1263 | 1.28 |
- * | sudoku-att | 8 | reverse | 3 | openblas | 1150 | 1219 | 1441 | 1.18 |
- * | arc-att | 1 | recompute | 1 | openblas | 495 | 646 | 742 | 1.15 |
- * | arc-att | 1 | recompute | 1 | xnnpack | 495 | 612 | 742 | 1.21 |
- * | arc-att | 1 | reverse | 1 | openblas | 1498 | 1596 | 1860 | 1.17 |
- * | arc-att | 1 | reverse | 3 | openblas | 1502 | 1574 | 1860 | 1.18 |
- * | arc-att | 1 | reverse | 1 | xnnpack | 1498 | 1665 | 1860 | 1.12 |
- * | arc-att | 2 | reverse | 1 | openblas | 2793 | 2964 | 3421 | 1.15 |
- * | arc-att | 3 | recompute | 1 | openblas | 1165 | 1422 | 1741 | 1.22 |
- * | sudoku-small | 64 | reverse | 2 | openblas | 226 | 248 | 283 | 1.14 |
- * | sudoku-small | 256 | reverse | 2 | openblas | 895 | 996 | 1066 | 1.07 |
- * | small-mlp | 16 | reverse | 3 | openblas | 325 | 358 | 397 | 1.11 |
- * | small-mlp | 64 | recompute | 3 | openblas | 222 | 288 | 322 | 1.12 |
- * | small-mlp | 64 | reverse | 3 | openblas | 1262 | 1294 | 1485 | 1.15 |
- * | small-att | 16 | reverse | 3 | openblas | 381 | 429 | 474 | 1.10 |
- * | small-arc-att | 1 | reverse | 3 | openblas | 715 | 793 | 848 | 1.07 |
- * | small-arc-att | 4 | recompute | 3 | openblas | 896 | 1138 | 1216 | 1.07 |
- * | small-arc-att | 4 | recompute | 3 | xnnpack | 896 | 1137 | 1216 | 1.07 |
- * | small-arc-att | 4 | reverse | 3 | openblas | 2847 | 3085 | 3329 | 1.08 |
- * | small-arc-att | 4 | reverse | 3 | xnnpack | 2847 | 3186 | 3329 | 1.04 |
+ * | sudoku-small | 64 | reverse | 2 | openblas | 154 | 172 | 200 | 1.16 |
+ * | sudoku-small | 256 | reverse | 2 | openblas | 607 | 705 | 735 | 1.04 |
+ * | small-mlp | 16 | reverse | 3 | openblas | 227 | 248 | 284 | 1.15 |
+ * | small-mlp | 64 | reverse | 3 | openblas | 868 | 991 | 1032 | 1.04 |
+ * | small-mlp | 64 | recompute | 3 | openblas | 166 | 200 | 249 | 1.25 |
+ * | small-att | 16 | reverse | 3 | openblas | 340 | 358 | 425 | 1.19 |
+ * | small-arc-att | 1 | reverse | 3 | openblas | 698 | 793 | 828 | 1.04 |
+ * | small-arc-att | 4 | reverse | 3 | openblas | 2779 | 3083 | 3246 | 1.05 |
+ * | small-arc-att | 4 | recompute | 3 | openblas | 885 | 1137 | 1197 | 1.05 |
+ * | sudoku-mlp | 2 | reverse | 3 | openblas | 285 | 358 | 482 | 1.35 |
+ * | sudoku-mlp | 4 | reverse | 3 | openblas | 479 | 515 | 712 | 1.38 |
+ * | sudoku-mlp | 8 | reverse | 3 | openblas | 953 | 1010 | 1173 | 1.16 |
+ * | sudoku-mlp | 8 | recompute | 3 | openblas | 255 | 298 | 387 | 1.30 |
+ * | sudoku-mlp | 16 | reverse | 3 | openblas | 1738 | 1907 | 2095 | 1.10 |
+ * | sudoku-mlp | 16 | recompute | 3 | openblas | 399 | 515 | 592 | 1.15 |
+ * | sudoku-mlp | 20 | reverse | 3 | openblas | 2130 | 2252 | 2557 | 1.14 |
+ * | sudoku-mlp | 24 | reverse | 3 | openblas | 2522 | 2687 | 3018 | 1.12 |
+ * | sudoku-mlp | 28 | reverse | 3 | openblas | 2914 | 3103 | 3479 | 1.12 |
+ * | sudoku-mlp | 32 | recompute | 3 | openblas | 686 | 899 | 1002 | 1.11 |
+ * | sudoku-att | 8 | reverse | 3 | openblas | 1022 | 1126 | 1295 | 1.15 |
+ * | arc-att | 1 | reverse | 1 | openblas | 1396 | 1538 | 1737 | 1.13 |
+ * | arc-att | 1 | recompute | 1 | openblas | 474 | 538 | 714 | 1.33 |
+ * | arc-att | 2 | reverse | 1 | openblas | 2589 | 2801 | 3174 | 1.13 |
+ * | arc-att | 3 | recompute | 1 | openblas | 1117 | 1363 | 1657 | 1.22 |
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "@std/cli";

@@ -35,6 +35,7 @@ import {
   splitSlots,
 } from "./data_parallel_protocol.ts";
 import { WorkerPort } from "./data_parallel_port.ts";
+import { joinCarry, mergeShares, shareOf, sumRegions } from "./data_parallel_shares.ts";
 
 export { type SlotRange, splitSlots };
 
@@ -202,51 +203,16 @@ export class DataParallelSession implements AsyncDisposable {
 
   /** Every worker's share of `work`, then the sums in slot order. */
   async #compute(work: SlotWork): Promise<ComputedStep> {
-    const { spec, config } = this.model, L = spec.seqLen, D = config.model.hidden;
-    const part = <T extends Int32Array | Uint8Array | Float32Array>(a: T, r: SlotRange, w: number) =>
-      a.slice(r.start * w, (r.start + r.size) * w) as T;
-    const replies = await Promise.all(this.#ports.map((p, k) => {
-      const r = this.ranges[k]!;
-      const share: SlotWork = {
-        packed: {
-          inputs: part(work.packed.inputs, r, L),
-          labels: part(work.packed.labels, r, L),
-          puzzleIds: part(work.packed.puzzleIds, r, 1),
-        },
-        rows: part(work.rows, r, D),
-        reset: part(work.reset, r, 1),
-        isLast: part(work.isLast, r, 1),
-        lr: work.lr,
-      };
-      return p.call({ type: "gradients", work: share }, "gradients");
-    }));
-    const present = this.#sumGradients(replies.map((r) => r.present));
-    const B = work.reset.length, flat = (w: number) => new Float32Array(B * w);
-    const out = {
-      loss: 0,
-      lmLoss: 0,
-      qHaltLoss: 0,
-      qContinueLoss: 0,
-      puzzleGrad: flat(D),
-      qHalt: flat(1),
-      qContinue: flat(1),
-      count: flat(1),
-      correct: flat(1),
-      exact: flat(1),
-    };
-    replies.forEach(({ values: v }, k) => {
-      const start = this.ranges[k]!.start;
-      out.loss += v.loss;
-      out.lmLoss += v.lmLoss;
-      out.qHaltLoss += v.qHaltLoss;
-      out.qContinueLoss += v.qContinueLoss;
-      out.puzzleGrad.set(v.puzzleGrad, start * D); // the all-gather of the row gradients
-      for (const key of ["qHalt", "qContinue", "count", "correct", "exact"] as const) {
-        out[key].set(v[key], start);
-      }
-    });
+    const { spec, config } = this.model, D = config.model.hidden;
+    const replies = await Promise.all(
+      this.#ports.map((p, k) =>
+        p.call({ type: "gradients", work: shareOf(work, this.ranges[k]!, spec.seqLen, D) }, "gradients")
+      ),
+    );
+    const presence = replies.map((r) => r.present);
+    const present = sumRegions(this.#buffer, this.#layout, this.#ports.length, presence);
     return {
-      ...out,
+      ...mergeShares(replies.map((r) => r.values), this.ranges, D),
       grads: [],
       updatedByCommit: true,
       commit: () => {
@@ -269,19 +235,6 @@ export class DataParallelSession implements AsyncDisposable {
     this.session.optimizer.load(snap.adam);
     if (snap.ema) this.session.ema?.load(snap.ema);
     this.#behind = false;
-  }
-
-  /** Sums the workers' regions in rank order into the last region; which variables got a gradient. */
-  #sumGradients(presence: readonly Uint8Array[]): Uint8Array {
-    const P = this.#layout.total, N = this.#ports.length, f = new Float32Array(this.#buffer);
-    for (let i = 0; i < P; i++) {
-      let acc = f[i]!;
-      for (let k = 1; k < N; k++) acc += f[k * P + i]!;
-      f[N * P + i] = acc;
-    }
-    const present = new Uint8Array(this.model.variables.length);
-    for (const p of presence) p.forEach((x, i) => (present[i]! |= x));
-    return present;
   }
 
   /** Sends `req` to every worker without waiting; the next request awaits the replies. */
@@ -312,19 +265,7 @@ export class DataParallelSession implements AsyncDisposable {
   async carry(): Promise<Record<string, Float32Array> | null> {
     await this.#settle();
     const parts = await this.#guard(Promise.all(this.#ports.map((p) => p.call({ type: "carry" }, "carry"))));
-    if (parts.every((p) => p.carry === null)) return null;
-    const out: Record<string, Float32Array> = {};
-    for (const name of this.model.config.scheme.states) {
-      const shares = parts.map((p) => p.carry?.[name]);
-      if (shares.some((s) => s === undefined)) {
-        throw new Error(`DataParallelSession: carry "${name}" is missing`);
-      }
-      const all = new Float32Array(shares.reduce((n, s) => n + s!.length, 0));
-      let o = 0;
-      for (const s of shares) all.set(s!, (o += s!.length) - s!.length);
-      out[name] = all;
-    }
-    return out;
+    return joinCarry(this.model.config.scheme.states, parts.map((p) => p.carry));
   }
 
   /** Each worker's live weights, in `model.variables` order (to check that the replicas agree). */

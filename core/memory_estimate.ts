@@ -13,14 +13,13 @@
  *   kept (plain: every on-tape one; recompute: one, plus each evaluation's input state); the backward
  *   pass's working set (frugal backprop frees as it goes: a few gradients of the largest intermediate);
  *   the weight gradients being summed; the embedded question, its one-hot [B*L, V] and the heads;
- * - optimizer step: AdamATan2 runs every variable's update inside one `tf.tidy`, so ~14 temporaries per
- *   parameter are alive at its end (at Sudoku-MLP size, 19 parameter copies = 365 MiB: the peak of a
- *   recomputed step up to batch ~12);
+ * - optimizer step: the gradients, and AdamATan2's ~14 temporaries of the variable it is updating (one
+ *   `tf.tidy` per variable frees them before the next: the largest variable's count);
  * - both: weights, AdamATan2 moments, the EMA shadow and the carry;
  * and scales the live bytes by a fragmentation factor measured on the wasm heap (dlmalloc keeps freed
  * blocks, emscripten grows the heap in steps, XNNPACK packs weights outside the tensors), plus the
  * module's own 16 MiB. The constants are calibrated by `bench/memory_bench.ts` against the measured heap
- * size (table in that file's header): the estimate is 1.04-1.28x the measured heap on 27 runs.
+ * size (table in that file's header): the estimate is 1.04-1.38x the measured heap on 24 runs.
  *
  * Mixers are known by `kind` ("mlp-mixer", "attention", as `flops.ts` does); any other mixer is bounded
  * from its `largestTensor`.
@@ -42,15 +41,15 @@ export interface StepBytes {
 const F32 = 4;
 /**
  * Heap size over live bytes at the step's peak, measured (heap minus its initial 16 MiB, over the live
- * tensor bytes): 1.01-1.10 for plain reverse mode with OpenBLAS, up to 1.14 with XNNPACK (its packed
- * weights live outside the tensors), 1.09-1.27 for recomputation, which frees and reallocates one
- * evaluation's tape per on-tape update. Set at or above the largest seen.
+ * tensor bytes): 1.04-1.14 for plain reverse mode with OpenBLAS (up to 1.14 with XNNPACK in an earlier
+ * sweep: its packed weights live outside the tensors), 1.10-1.29 for recomputation, which frees and
+ * reallocates one evaluation's tape per on-tape update. Set at or above the largest seen.
  */
 const FRAGMENTATION_PLAIN = 1.15;
 const FRAGMENTATION_RECOMPUTE = 1.3;
 /** The wasm module's own heap before any tensor (static data, stack), measured: 16 MiB. */
 const BASE_HEAP_BYTES = 16 * 2 ** 20;
-/** Float32 temporaries per parameter of one AdamATan2 update (13, plus three bool masks). */
+/** Float32 temporaries per element of one AdamATan2 update (13, plus three bool masks where atan2 is not IEEE). */
 const ADAM_TEMPORARIES = 14;
 
 /** Shapes of one step, in elements. */
@@ -133,6 +132,14 @@ function weightSlices(config: TrmConfig, d: Dims): number {
   return channel;
 }
 
+/** Elements of the largest trainable variable: a `gate_up` weight, attention's Q|K|V or the embedding. */
+function largestParam(config: TrmConfig, spec: TaskSpec): number {
+  const { hidden: D, expansion } = config.model, Lp = spec.seqLen + config.model.puzzleEmbLen;
+  const kind = config.mixer.kind;
+  const mixer = kind === "mlp-mixer" ? 2 * Lp * swigluWidth(Lp, mixerExpansion(config)) : 3 * D * D;
+  return Math.max(2 * D * swigluWidth(D, expansion), mixer, spec.vocabSize * D);
+}
+
 /** Trainable parameters (elements): token embedding, every net's blocks, lm_head, q_head. */
 function paramCount(config: TrmConfig, spec: TaskSpec): number {
   const { hidden: D, expansion } = config.model, Lp = spec.seqLen + config.model.puzzleEmbLen;
@@ -190,9 +197,9 @@ export function estimateStepBytes(config: TrmConfig, spec: TaskSpec, batch: numb
   // Recomputation keeps the state before every on-tape update (its tensors are the inputs), the gradient
   // reaching each state and x, and holds one evaluation's tape at a time.
   const kept = (plan.onTape.length + states + 1) * d.act + oneEval;
-  // The optimizer step: AdamATan2 updates every variable inside one tf.tidy, so its temporaries of all
-  // variables are alive together at its end, beside the gradients.
-  const optimizer = persistent + P + ADAM_TEMPORARIES * P;
+  // The optimizer step: the gradients, and the temporaries of one variable's update at a time (AdamATan2
+  // runs one tf.tidy per variable).
+  const optimizer = persistent + P + ADAM_TEMPORARIES * largestParam(config, spec);
   const gradientPass = (tape: number) => persistent + step + tape + backward;
   // Fragmentation is the gradient pass's (recomputation frees and reallocates a tape per update); the
   // optimizer step is the same tensors under both strategies.

@@ -22,7 +22,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` used here (not in its public types). */
 interface WasmBackend {
-  readonly wasm: { readonly asm: { readonly memory: WebAssembly.Memory } };
+  readonly wasm: { readonly asm?: { readonly memory?: unknown } };
   readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
   disposeData(dataId: object): boolean;
@@ -36,13 +36,19 @@ interface GateExports {
 const instances = new WeakMap<object, GateExports>();
 let installed = false;
 
-/** The module instantiated on `backend`'s own memory (once per backend). */
-function exportsFor(backend: WasmBackend): GateExports {
+/**
+ * The module instantiated on `backend`'s own memory (once per backend), or null where that memory is
+ * not reachable as a plain `WebAssembly.Memory`: the browser build with threads imports a shared memory
+ * it does not expose (Deno's build exports it as `memory`).
+ */
+function exportsFor(backend: WasmBackend): GateExports | null {
   let ex = instances.get(backend);
   if (!ex) {
+    const memory = backend.wasm.asm?.memory;
+    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return null;
     const bytes = Uint8Array.from(atob(BYTES), (c) => c.charCodeAt(0));
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, { env: { memory: backend.wasm.asm.memory } });
+    if (!WebAssembly.validate(bytes)) return null; // an engine without WebAssembly SIMD
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     ex = instance.exports as unknown as GateExports;
     instances.set(backend, ex);
   }
@@ -56,9 +62,9 @@ function sigmoidOf(args: KernelArgs, g: tf.TensorInfo): tf.TensorInfo {
 }
 
 /**
- * Registers the wasm gate kernels (idempotent; `initBackend("wasm")` calls it). Returns false, and
- * registers nothing, where the engine lacks WebAssembly SIMD or the wasm backend is not registered:
- * `fusedSiluMul` then runs the composed ops.
+ * Registers the wasm gate kernels (idempotent; `initBackend("wasm")` calls it, once the backend is up).
+ * Returns false, and registers nothing, where the wasm backend is not initialised, the engine lacks
+ * WebAssembly SIMD or the backend's memory is not reachable: `fusedSiluMul` then runs the composed ops.
  *
  * @example
  * ```ts
@@ -73,8 +79,9 @@ function sigmoidOf(args: KernelArgs, g: tf.TensorInfo): tf.TensorInfo {
  */
 export function installWasmGateKernels(): boolean {
   if (installed) return true;
-  if (!tf.getKernel("Sigmoid", "wasm")) return false;
-  if (!WebAssembly.validate(Uint8Array.from(atob(BYTES), (c) => c.charCodeAt(0)))) return false;
+  const backend = tf.engine().registry["wasm"]; // initialised backends only (findBackend would start one)
+  if (!backend || !tf.getKernel("Sigmoid", "wasm")) return false;
+  if (!exportsFor(backend as unknown as WasmBackend)) return false;
   registerSiluMulGradient();
   const ptr = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId)!.memoryOffset;
   tf.registerKernel({
@@ -85,7 +92,7 @@ export function installWasmGateKernels(): boolean {
       const g = args.inputs.g as tf.TensorInfo, u = args.inputs.u as tf.TensorInfo;
       const s = sigmoidOf(args, g);
       const out = b.makeOutput([...g.shape], "float32");
-      exportsFor(b).gate(ptr(b, g), ptr(b, s), ptr(b, u), ptr(b, out), tf.util.sizeFromShape(g.shape));
+      exportsFor(b)!.gate(ptr(b, g), ptr(b, s), ptr(b, u), ptr(b, out), tf.util.sizeFromShape(g.shape));
       b.disposeData(s.dataId);
       return out;
     }) as tf.KernelFunc,
@@ -98,7 +105,7 @@ export function installWasmGateKernels(): boolean {
       const { g, u, dy } = args.inputs as Record<string, tf.TensorInfo>;
       const s = sigmoidOf(args, g!);
       const dg = b.makeOutput([...g!.shape], "float32"), du = b.makeOutput([...g!.shape], "float32");
-      exportsFor(b).gate_grad(
+      exportsFor(b)!.gate_grad(
         ptr(b, g!),
         ptr(b, s),
         ptr(b, u!),
