@@ -16,6 +16,15 @@ export class CheckpointError extends Error {
   }
 }
 
+/** A checkpoint that would hold, or holds, a NaN or an infinity. */
+export class NonFiniteCheckpointError extends CheckpointError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NonFiniteCheckpointError";
+  }
+}
+
 /** The newest major library version whose checkpoints this one reads. */
 const READS_MAJOR = 0;
 

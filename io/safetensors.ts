@@ -17,6 +17,7 @@
  * @module
  */
 import { writeFileAtomic } from "./atomic_write.ts";
+import { narrowHalf, widenHalf } from "./half_float.ts";
 
 /** The dtypes read and written (the reference set minus the 8-bit floats). */
 export type SafetensorsDtype =
@@ -123,57 +124,6 @@ const DTYPES: Readonly<Record<SafetensorsDtype, readonly [number, number, ArrayC
 /** The reference reader's limit on the JSON header. */
 const MAX_HEADER = 100_000_000;
 
-/** IEEE binary16 bits → number (exact). */
-function f16BitsToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-let f16Table: Float32Array | undefined; // all 65536 halves, built on first use (256 KiB)
-
-/** float32 bits → binary16 bits, rounded to nearest, ties to even (overflow → ±Infinity, NaN stays NaN). */
-function f32BitsToF16(b: number): number {
-  const sign = (b >>> 16) & 0x8000, exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
-  const e = exp - 112; // rebias 127 → 15
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) { // subnormal half: the 24-bit significand shifted right by 14 - e
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e, rest = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
-    const h = mant >>> shift;
-    return sign | (rest > half || (rest === half && h & 1) ? h + 1 : h);
-  }
-  const h = (e << 10) | (mant >>> 13), rest = mant & 0x1fff;
-  return sign | (rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h); // a carry may reach Infinity
-}
-
-/** float32 bits → bfloat16 bits, rounded to nearest, ties to even (NaN stays a quiet NaN). */
-function f32BitsToBf16(b: number): number {
-  if ((b & 0x7fffffff) > 0x7f800000) return (b >>> 16) | 0x40;
-  return (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-}
-
-/** Narrows float32 values to F16/BF16 bit patterns. */
-function narrow(d: Float32Array, toBits: (b: number) => number): Uint16Array {
-  const bits = new Uint32Array(d.buffer, d.byteOffset, d.length), out = new Uint16Array(d.length);
-  for (let i = 0; i < out.length; i++) out[i] = toBits(bits[i]!);
-  return out;
-}
-
-/** Widens F16/BF16 bit patterns to float32 values (exact). */
-function widen(h: Uint16Array, bf16: boolean): Float32Array {
-  const out = new Float32Array(h.length), bits = new Uint32Array(out.buffer);
-  if (bf16) { for (let i = 0; i < h.length; i++) bits[i] = h[i]! << 16; }
-  else {
-    const table = f16Table ??= Float32Array.from({ length: 65536 }, (_, i) => f16BitsToF32(i));
-    for (let i = 0; i < h.length; i++) out[i] = table[h[i]!]!;
-  }
-  return out;
-}
-
 const isDtype = (d: unknown): d is SafetensorsDtype => typeof d === "string" && Object.hasOwn(DTYPES, d);
 
 /** The stored bytes of `t` as `dtype` (converting F32 → F16/BF16 and I32 → I64 where asked). */
@@ -183,8 +133,8 @@ function storedArray(name: string, t: SafetensorsInput): [SafetensorsDtype, Safe
   if (!dtype || !isDtype(dtype)) throw new SafetensorsError(`${where}: unsupported dtype or data array`);
   const d = t.data, ctor = DTYPES[dtype][2];
   if (d instanceof ctor) return [dtype, d];
-  if (d instanceof Float32Array && dtype === "F16") return [dtype, narrow(d, f32BitsToF16)];
-  if (d instanceof Float32Array && dtype === "BF16") return [dtype, narrow(d, f32BitsToBf16)];
+  if (d instanceof Float32Array && dtype === "F16") return [dtype, narrowHalf(d, "F16")];
+  if (d instanceof Float32Array && dtype === "BF16") return [dtype, narrowHalf(d, "BF16")];
   if (d instanceof Int32Array && dtype === "I64") return [dtype, BigInt64Array.from(d, BigInt)];
   throw new SafetensorsError(`${where}: dtype ${dtype} cannot be written from a ${d.constructor.name}`);
 }
@@ -255,7 +205,7 @@ function toArray(
 ): SafetensorsData {
   const raw = new DTYPES[dtype][2](buf);
   if ((dtype === "F16" || dtype === "BF16") && options.half !== "raw") {
-    return widen(raw as Uint16Array, dtype === "BF16");
+    return widenHalf(raw as Uint16Array, dtype === "BF16");
   }
   if ((dtype === "I64" || dtype === "U64") && options.int64 !== "bigint") {
     const wide = raw as BigInt64Array | BigUint64Array, out = new Int32Array(wide.length);
