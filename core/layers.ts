@@ -83,7 +83,7 @@ export function swiglu(params: ParamFactory, d: number, expansion: number): SwiG
         const [g, u] = x.shape[0] < d && tf.getBackend() === "wasm"
           ? halves(tf.matMul(x, gateUp))
           : halves(gateUp).map((w) => tf.matMul(x, w)) as [tf.Tensor2D, tf.Tensor2D];
-        // silu(g) * u: one fused kernel on webgpu, mul(mul(g, sigmoid(g)), u) elsewhere.
+        // silu(g) * u: one fused kernel on webgpu and wasm, mul(mul(g, sigmoid(g)), u) elsewhere.
         return tf.matMul(fusedSiluMul(g, u), down);
       }),
   };

@@ -7,7 +7,8 @@
  * each a dispatch plus a full read and write of the activation; the gate is 3 forward and ~8 backward.
  * Fused, each direction is one dispatch (two for the gate's gradient) that reads its inputs once. On
  * other backends, when disabled, and for shapes or dtypes the kernels do not cover, the functions run
- * exactly the composed ops of `core/layers.ts`, so cpu/wasm results are unchanged.
+ * exactly the composed ops of `core/layers.ts`, so cpu/wasm results are unchanged (wasm's own gate kernel
+ * is bit-identical to them).
  *
  * @module
  */
