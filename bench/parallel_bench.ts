@@ -21,6 +21,7 @@ import {
   resolveConfig,
   type StepMetrics,
   TrainSession,
+  workerBlasThreads,
 } from "../core/mod.ts";
 import { nativeMatMulLibrary } from "../core/kernels/wasm_native_matmul.ts";
 import { generateSudokuSet, sudokuTask, sudokuTrainSource } from "../tasks/sudoku/mod.ts";
@@ -82,7 +83,7 @@ function single(name: string, mainBlas: "off" | "auto", threads?: number): Path 
 async function parallel(workers: number, nativeBlas: "off" | "require"): Promise<Path> {
   const model = createTrm(task.spec, config, { seed: 0 });
   const dp = await DataParallelSession.create(model, { totalSteps: 10_000, workers, plugins, nativeBlas });
-  const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / workers));
+  const threads = workerBlasThreads(workers);
   const kernel = nativeBlas === "off" ? "XNNPACK" : `BLAS, ${threads} thread${threads > 1 ? "s" : ""}`;
   return {
     name: `${workers} worker${workers > 1 ? "s" : ""} (${kernel} each)`,

@@ -17,13 +17,12 @@ import {
 import { attention } from "../plugins/attention/mod.ts";
 import { mlpMixer } from "../plugins/mlp_mixer/mod.ts";
 import { hrm, singleZ, trmTwoNets } from "../plugins/schemes/mod.ts";
-import { runCli, testBackend } from "../tests/_helpers.ts";
+import { jsonSummary, runCli, testBackend } from "../tests/_helpers.ts";
 import { sharedPath } from "../tests/_shared.ts";
 
 await testBackend();
 
 const bits = (d: StoredTensor["data"]) => new Uint32Array(d.buffer, d.byteOffset, d.length);
-const report = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1)!);
 
 /** Asserts a failed run: exit 2, exactly one stderr line containing `text`, no stack trace. */
 function assertOneLine(r: { code: number; stderr: string }, text: string) {
@@ -95,7 +94,7 @@ for (const mixer of [mlpMixer(), attention({ heads: 2 })]) {
 
     const toTorch = await runCli("convert", `${dir}/a`, `${dir}/a.pt`);
     assertEquals(toTorch.code, 0, toTorch.stderr);
-    assertEquals(report(toTorch.stdout).tensors, namedVariables(model).size + 1);
+    assertEquals(jsonSummary(toTorch.stdout).tensors, namedVariables(model).size + 1);
     // Attention: nothing is sized by L', so P is given; the MLP-mixer's L' = 8 and L = 6 imply P = 2.
     const heads = mixer.kind === "attention" ? ["--heads", "2", "--puzzle-emb-len", "2"] : [];
     const back = await runCli(
@@ -111,7 +110,7 @@ for (const mixer of [mlpMixer(), attention({ heads: 2 })]) {
       ...heads,
     );
     assertEquals(back.code, 0, back.stderr);
-    assertEquals(report(back.stdout).assumed.puzzleEmbLen, 2);
+    assertEquals(jsonSummary(back.stdout).assumed.puzzleEmbLen, 2);
     using loaded = await loadCheckpoint(`${dir}/b`);
     assertEquals(loaded.meta.taskSpec, { ...spec, name: "reference" });
     assertEquals([loaded.config.recursion.n, loaded.config.recursion.T], [2, 2]);
@@ -141,7 +140,7 @@ for (const [variant, extra] of [["mlp", []], ["att", ["--seq-len", "16", "--head
       const out = await Deno.makeTempDir();
       const r1 = await runCli("convert", `${dir}/official_step.pt`, `${out}/ours`, ...extra);
       assertEquals(r1.code, 0, r1.stderr);
-      const rep = report(r1.stdout);
+      const rep = jsonSummary(r1.stdout);
       assertEquals([rep.from, rep.to, rep.tensors, rep.config.hidden, rep.config.layers], [
         "torch",
         "ours",
@@ -219,7 +218,7 @@ for (const [kind, input, extra, keys] of SCHEMES) {
 
     const toTorch = await runCli("convert", `${dir}/a`, `${dir}/a.pt`);
     assertEquals(toTorch.code, 0, toTorch.stderr);
-    assertEquals(report(toTorch.stdout).config.scheme, kind);
+    assertEquals(jsonSummary(toTorch.stdout).config.scheme, kind);
     assertEquals([...readTorchStateDict(await Deno.readFile(`${dir}/a.pt`)).keys()], keys);
     const back = await runCli(
       "convert",
@@ -293,7 +292,7 @@ for (const variant of ["hrm", "singlez"] as const) {
         "2",
       );
       assertEquals(r1.code, 0, r1.stderr);
-      const rep = report(r1.stdout);
+      const rep = jsonSummary(r1.stdout);
       assertEquals([rep.from, rep.tensors, rep.config.scheme, rep.config.layers, rep.config.hLayers], [
         "torch",
         variant === "hrm" ? 23 : 14,

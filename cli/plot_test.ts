@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { DataError } from "../core/task.ts";
-import { runCli } from "../tests/_helpers.ts";
+import { jsonSummary, runCli } from "../tests/_helpers.ts";
 import { syntheticMetrics } from "../tests/_metrics.ts";
 import { writeCurves } from "./plot.ts";
 
@@ -32,7 +32,7 @@ Deno.test("plot: deno task plot writes curves.svg beside the metrics file and a 
   );
   const r = await task(`${dir}/metrics.jsonl`);
   assertEquals(r.code, 0, r.stderr);
-  assertEquals(JSON.parse(r.stdout.trim().split("\n").at(-1)!), {
+  assertEquals(jsonSummary(r.stdout), {
     svg: `${dir}/curves.svg`,
     steps: 120,
     evaluations: 6,
@@ -129,7 +129,7 @@ Deno.test("plot reads what train writes (a short run with evaluations)", async (
   assertEquals(r.code, 0, r.stderr);
   const p = await task(`${dir}/metrics.jsonl`);
   assertEquals(p.code, 0, p.stderr);
-  assertEquals(JSON.parse(p.stdout.trim().split("\n").at(-1)!).steps, 4);
+  assertEquals(jsonSummary(p.stdout).steps, 4);
   const svg = await Deno.readTextFile(`${dir}/curves.svg`);
   assertEquals(markers(svg), [2, 4]); // every-2 evaluation at 2, the final one at 4
   assert(!svg.includes("NaN"));

@@ -56,8 +56,22 @@ export interface DataParallelOptions extends TrainSessionOptions {
    * back when it closes): the workers share the cores instead of each starting a thread per core.
    */
   readonly nativeBlas?: NativeBlasMode;
-  /** Native BLAS threads while the session lives (default: the cores divided by the workers, at least 1). */
+  /** Native BLAS threads while the session lives (default {@linkcode workerBlasThreads}: the cores shared out). */
   readonly blasThreads?: number;
+}
+
+/**
+ * The native BLAS threads each of `workers` workers multiplies on by default (the session's
+ * `blasThreads`): the cores shared out, at least 1.
+ *
+ * @example
+ * ```ts
+ * import { workerBlasThreads } from "@recursive/trm/core";
+ * if (workerBlasThreads(navigator.hardwareConcurrency * 2) !== 1) throw new Error("at least one thread");
+ * ```
+ */
+export function workerBlasThreads(workers: number): number {
+  return Math.max(1, Math.floor(navigator.hardwareConcurrency / workers));
 }
 
 /**
@@ -128,8 +142,7 @@ export class DataParallelSession implements AsyncDisposable {
     const session = new TrainSession(model, options);
     const url = new URL("./data_parallel_worker.ts", import.meta.url);
     const ports = ranges.map((_, k) => new WorkerPort(url, k));
-    const blasThreads = options.blasThreads ??
-      Math.max(1, Math.floor(navigator.hardwareConcurrency / ranges.length));
+    const blasThreads = options.blasThreads ?? workerBlasThreads(ranges.length);
     const mainBlas = nativeMatMulLibrary(), mainThreads = mainBlas?.threads;
     const restore = () => {
       if (mainBlas && mainThreads !== undefined) mainBlas.setThreads(mainThreads);

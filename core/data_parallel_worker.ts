@@ -125,6 +125,11 @@ function apply(r: Replica, lr: number, present: Uint8Array): void {
   r.pending = null;
 }
 
+/** The replica's live weights, in `model.variables` order. */
+async function liveValues(model: Trm): Promise<Float32Array[]> {
+  return await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array));
+}
+
 async function handle(msg: Request): Promise<Reply> {
   if (msg.type === "init") {
     if (replica) throw new Error("init: the worker is already initialised");
@@ -152,14 +157,11 @@ async function handle(msg: Request): Promise<Reply> {
       return { type: "carry", carry: out };
     }
     case "weights":
-      return {
-        type: "weights",
-        live: await Promise.all(r.model.variables.map(async (v) => (await v.data()) as Float32Array)),
-      };
+      return { type: "weights", live: await liveValues(r.model) };
     case "snapshot":
       return {
         type: "snapshot",
-        live: await Promise.all(r.model.variables.map(async (v) => (await v.data()) as Float32Array)),
+        live: await liveValues(r.model),
         adam: await r.optimizer.state(),
         ema: r.ema ? await r.ema.state() : null,
       };

@@ -59,3 +59,9 @@ export async function runCli(...args: string[]): Promise<CliResult> {
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/** The JSON summary a CLI command prints as its last line of `stdout`. */
+// deno-lint-ignore no-explicit-any
+export function jsonSummary(stdout: string): any {
+  return JSON.parse(stdout.trim().split("\n").at(-1)!);
+}

@@ -3,7 +3,7 @@
  * records the scheme, `eval` reloads it by name, and `train --resume` continues it.
  */
 import { assert, assertEquals } from "@std/assert";
-import { runCli } from "./_helpers.ts";
+import { jsonSummary, runCli } from "./_helpers.ts";
 
 for (const scheme of ["hrm", "singlez"]) {
   Deno.test(`CLI: train --scheme ${scheme}, then eval and resume the checkpoint`, async () => {
@@ -16,10 +16,10 @@ for (const scheme of ["hrm", "singlez"]) {
       assertEquals(meta.config.scheme.kind, scheme);
       const e = await runCli("eval", "--checkpoint", `${dir}/run/checkpoint`);
       assertEquals(e.code, 0, e.stderr);
-      assertEquals(JSON.parse(e.stdout.trim().split("\n").at(-1)!).examples, 8);
+      assertEquals(jsonSummary(e.stdout).examples, 8);
       const r = await runCli("train", "--resume", `${dir}/run/checkpoint`, "--steps", "5");
       assertEquals(r.code, 0, r.stderr);
-      assertEquals(JSON.parse(r.stdout.trim().split("\n").at(-1)!).steps, 5);
+      assertEquals(jsonSummary(r.stdout).steps, 5);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { loadCheckpoint, predict, RunFolderError, train } from "../mod.ts";
 import { sortTask } from "./testdata/sort_task.ts";
-import { runCli, testBackend } from "./_helpers.ts";
+import { jsonSummary, runCli, testBackend } from "./_helpers.ts";
 
 await testBackend();
 
@@ -72,7 +72,7 @@ Deno.test("deno task train --task FILE: the CLI trains a task plugin and records
   await Deno.writeTextFile(config, JSON.stringify({ steps: 30, quiet: true, "test-size": 20 }));
   const r = await runCli("train", "--task", TASK_FILE, "--config", config, "--steps", "20", "--out", out);
   assertEquals(r.code, 0, r.stderr);
-  const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  const summary = jsonSummary(r.stdout);
   assertEquals(
     [summary.task, summary.steps, summary.test_examples],
     ["sort", 20, 20],
@@ -89,7 +89,7 @@ Deno.test("deno task train --task FILE: the CLI trains a task plugin and records
   // A resumed run reloads the task from the recorded specifier.
   const more = await runCli("train", "--resume", `${out}/checkpoint`, "--steps", "24", "--quiet");
   assertEquals(more.code, 0, more.stderr);
-  assertEquals(JSON.parse(more.stdout.trim().split("\n").at(-1)!).steps, 24);
+  assertEquals(jsonSummary(more.stdout).steps, 24);
   const bad = await runCli(
     "train",
     "--task",
@@ -133,7 +133,7 @@ Deno.test("the CLI is a package export: deno run jsr:@recursive/trm/cli train (r
   const stderr = new TextDecoder().decode(r.stderr);
   assertEquals(r.code, 0, stderr);
   assertEquals(stderr, "", "nothing but what was asked for (no download lines, no banners)");
-  assertEquals(JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!).steps, 3);
+  assertEquals(jsonSummary(new TextDecoder().decode(r.stdout)).steps, 3);
 });
 
 Deno.test("train({ overwrite }): the replaced run's files are set aside until the new run has saved its own", async () => {
@@ -174,7 +174,7 @@ Deno.test("deno task train --task nqueens: a built-in task without a preset trai
     out,
   );
   assertEquals(r.code, 0, r.stderr);
-  const s = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  const s = jsonSummary(r.stdout);
   assertEquals([s.task, s.steps, s.test_examples], ["nqueens", 2, 8]);
   assert(typeof s.valid_rate === "number", "N-Queens' validate is reported");
   assertEquals(JSON.parse(await Deno.readTextFile(`${out}/checkpoint/meta.json`)).recipe.task, "nqueens");

@@ -17,7 +17,7 @@ import {
 import { nativeMatMulLibrary } from "../core/kernels/wasm_native_matmul.ts";
 import { registerScheme } from "../plugins/registry.ts";
 import { sortTask } from "./testdata/sort_task.ts";
-import { runCli } from "./_helpers.ts";
+import { jsonSummary, runCli } from "./_helpers.ts";
 
 await initBackend("wasm");
 
@@ -106,7 +106,7 @@ Deno.test("deno task train --workers 2 trains a task plugin and says so in its s
     out,
   );
   assertEquals(r.code, 0, r.stderr);
-  const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  const summary = jsonSummary(r.stdout);
   assertEquals([summary.workers, summary.steps, summary.backend], [2, 4, "wasm"]);
 });
 

@@ -18,14 +18,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend } from "./wasm_backend.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-interface WasmBackend {
-  incRef(dataId: object): void;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 const NAMES = ["Identity", "Slice", "SplitV", "Tile", "Cast", "Transpose"] as const;
 let originals: tf.KernelConfig[] | undefined;

@@ -15,18 +15,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset as ptr, type WasmBackend } from "./wasm_backend.ts";
 import { BYTES } from "./wasm_gate_bytes.ts";
 import { registerSiluMulGradient, SILU_MUL_GRAD_KERNEL, SILU_MUL_KERNEL } from "./webgpu_fused.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` used here (not in its public types). */
-interface WasmBackend {
-  readonly wasm: { readonly asm?: { readonly memory?: unknown } };
-  readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
 
 interface GateExports {
   gate(g: number, s: number, u: number, out: number, n: number): void;
@@ -83,7 +76,6 @@ export function installWasmGateKernels(): boolean {
   if (!backend || !tf.getKernel("Sigmoid", "wasm")) return false;
   if (!exportsFor(backend as unknown as WasmBackend)) return false;
   registerSiluMulGradient();
-  const ptr = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId)!.memoryOffset;
   tf.registerKernel({
     kernelName: SILU_MUL_KERNEL,
     backendName: "wasm",

@@ -17,15 +17,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { NativeBlas } from "./native_blas.ts";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses (not in its public types). */
-interface WasmBackend {
-  readonly wasm: { readonly HEAPU8: Uint8Array };
-  readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-}
 
 let replaced: tf.KernelConfig | undefined;
 let active: NativeBlas | undefined;
@@ -113,7 +107,7 @@ function nativeMatMul(blas: NativeBlas, args: KernelArgs): tf.TensorInfo {
   // After makeOutput: a heap growth inside its malloc replaces the buffer.
   const heap = backend.wasm.HEAPU8.buffer;
   const view = (t: tf.TensorInfo, length: number): Float32Array =>
-    new Float32Array(heap, backend.dataIdMap.get(t.dataId)!.memoryOffset, length);
+    new Float32Array(heap, heapOffset(backend, t), length);
   const c = view(out, batch * m * n);
   if (k === 0) return (c.fill(0), out); // BLAS rejects a leading dimension of 0
   const av = view(a, tf.util.sizeFromShape(a.shape)), bv = view(b, tf.util.sizeFromShape(b.shape));
