@@ -12,6 +12,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
 import { installWasmCopyKernels } from "./kernels/wasm_copy_kernels.ts";
 import { installWasmGateKernels } from "./kernels/wasm_gate.ts";
+import { installWasmNormKernels } from "./kernels/wasm_norm.ts";
 import { installFrugalBackprop, uninstallFrugalBackprop } from "./kernels/frugal_backprop.ts";
 import { chooseNativeMatMul, type NativeBlasMode, nativeBlasMode } from "./kernels/matmul_kernel.ts";
 import { type RowLayout, setFusedRowLayout, setWebGpuFusion } from "./kernels/webgpu_fused.ts";
@@ -90,6 +91,7 @@ export async function initBackend(name: BackendName, options: BackendOptions = {
     installWasmKernels();
     installWasmCopyKernels();
     installWasmGateKernels();
+    installWasmNormKernels();
     chooseNativeMatMul(nativeBlasMode(options.nativeBlas ?? "auto"));
   }
   return tf.getBackend();

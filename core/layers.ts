@@ -7,6 +7,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ParamFactory } from "./params.ts";
 import { fusedRmsNorm, fusedSiluMul } from "./kernels/webgpu_fused.ts";
+import { fusedSiluMulPacked, hasPackedGate } from "./kernels/packed_gate.ts";
+import { fusedResidualRmsNorm, hasResidualNorm } from "./kernels/residual_norm.ts";
 
 /** RMSNorm epsilon of the reference. */
 export const RMS_NORM_EPS = 1e-5;
@@ -28,6 +30,25 @@ export function rmsNorm<T extends tf.Tensor>(x: T, axis = -1): T {
   // Same composed ops as below on cpu/wasm (fusedRmsNorm falls back to them), so results are unchanged.
   if (x.rank > 0 && (axis === -1 || axis === x.rank - 1)) return fusedRmsNorm(x, RMS_NORM_EPS);
   return tf.tidy(() => tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), axis, true), RMS_NORM_EPS))) as T);
+}
+
+/**
+ * The post-norm of a residual sum, {@linkcode rmsNorm}(a + b, axis). One fused kernel each way where the
+ * backend has it (wasm: `fusedResidualRmsNorm`, bit-identical to the composed ops), else the add and
+ * `rmsNorm` (with its fused WGSL kernel on webgpu).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend, residualRmsNorm } from "@recursive/trm/core";
+ * await initBackend("cpu");
+ * const y = await residualRmsNorm(tf.tensor1d([1, 2]), tf.tensor1d([0, 2]), -1).data();
+ * if (Math.abs(y[0]! - 1 / Math.sqrt(8.5)) > 1e-5) throw new Error(String(y));
+ * ```
+ */
+export function residualRmsNorm<T extends tf.Tensor>(a: T, b: T, axis = -1): T {
+  if (hasResidualNorm()) return fusedResidualRmsNorm(a, b, axis, RMS_NORM_EPS);
+  return tf.tidy(() => rmsNorm(tf.add(a, b), axis) as T);
 }
 
 /**
@@ -74,17 +95,14 @@ export function swiglu(params: ParamFactory, d: number, expansion: number): SwiG
     width,
     apply: (x) =>
       tf.tidy(() => {
-        // On wasm, where a split (and the concat its gradient needs) copies, split whichever of the
-        // weight [d, 2w] and the product [N, 2w] is smaller: the weight for training batches, the
-        // product for one puzzle (N 97 < d 512: a fifth of the copying, one matmul instead of two).
-        // Other backends keep the weight split, and with it their rounding (the WebGPU parity test
-        // holds cpu and webgpu losses to 1e-4 after three steps; one product of width 2w moved it).
-        const halves = (t: tf.Tensor) => tf.split(t, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-        const [g, u] = x.shape[0] < d && tf.getBackend() === "wasm"
-          ? halves(tf.matMul(x, gateUp))
-          : halves(gateUp).map((w) => tf.matMul(x, w)) as [tf.Tensor2D, tf.Tensor2D];
-        // silu(g) * u: one fused kernel on webgpu and wasm, mul(mul(g, sigmoid(g)), u) elsewhere.
-        return tf.matMul(fusedSiluMul(g, u), down);
+        // Where the backend has the packed gate (wasm), one product [N, 2w] = [g | u] feeds it in place:
+        // no split forward, no concat of the split's gradient backward, one matmul each way.
+        if (hasPackedGate()) return tf.matMul(fusedSiluMulPacked(tf.matMul(x, gateUp)), down);
+        // Elsewhere split the weight, keeping these backends' rounding (the WebGPU parity test holds cpu
+        // and webgpu losses to 1e-4 after three steps; one product of width 2w moved it).
+        const [g, u] = (tf.split(gateUp, 2, 1) as tf.Tensor2D[]).map((w) => tf.matMul(x, w));
+        // silu(g) * u: one fused kernel on webgpu, mul(mul(g, sigmoid(g)), u) elsewhere.
+        return tf.matMul(fusedSiluMul(g!, u!), down);
       }),
   };
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { TrmConfig } from "./config.ts";
-import { rmsNorm, swiglu, swigluWidth } from "./layers.ts";
+import { residualRmsNorm, swiglu, swigluWidth } from "./layers.ts";
 import type { MixerLayer } from "./mixer.ts";
 import { createParamStore, paramName, type ParamStore } from "./params.ts";
 import { createRng } from "./rng.ts";
@@ -112,9 +112,9 @@ export function createTrm(spec: TaskSpec, config: TrmConfig, options: CreateTrmO
 
   const block = (h: tf.Tensor3D, { mixer, mlp }: (typeof stacks)[number][number]): tf.Tensor3D => {
     const B = h.shape[0];
-    const h1 = rmsNorm(tf.add(h, mixer.apply(h)), mixerAxis) as tf.Tensor3D; // post-norm
-    const m = tf.reshape(mlp.apply(tf.reshape(h1, [B * Lp, D])), [B, Lp, D]);
-    return rmsNorm(tf.add(h1, m), -1) as tf.Tensor3D;
+    const h1 = residualRmsNorm(h, mixer.apply(h), mixerAxis); // post-norm
+    const m = tf.reshape(mlp.apply(tf.reshape(h1, [B * Lp, D])), [B, Lp, D]) as tf.Tensor3D;
+    return residualRmsNorm(h1, m, -1);
   };
 
   const nets: Record<string, Network> = {};

@@ -13,5 +13,8 @@ export * from "./wasm_native_matmul.ts";
 export * from "./matmul_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
 export * from "./wasm_gate.ts";
+export * from "./packed_gate.ts";
+export * from "./residual_norm.ts";
+export * from "./wasm_norm.ts";
 export * from "./frugal_backprop.ts";
 export * from "./webgpu_fused.ts";

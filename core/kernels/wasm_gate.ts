@@ -1,13 +1,16 @@
 /**
  * The SwiGLU gate product silu(g) * u as one kernel on the wasm backend, and its gradient as one more,
  * registered under the names of {@linkcode SILU_MUL_KERNEL} (the WebGPU backend's fused kernels take the
- * same names; `fusedSiluMul` runs whichever the active backend has).
+ * same names; `fusedSiluMul` runs whichever the active backend has), and the same pair for a packed
+ * product [g | u] under {@linkcode SILU_MUL_PACKED_KERNEL} (`fusedSiluMulPacked`).
  *
  * Composed, the gate is 3 tfjs kernels forward (sigmoid, two products) and 9 backward (the products'
  * and sigmoid's gradients, their sum), each a pass over the activation plus an allocation: 10-15% of a
- * `sudoku-small` step. Here each direction is tfjs's own `Sigmoid` kernel and then one WebAssembly SIMD
- * pass (`wasm_gate.wat`) over tfjs's heap, doing the same float operations in the same order: the
- * results are bit-identical to the composed ops (a test checks it), in 2 passes instead of 12.
+ * `sudoku-small` step; SwiGLU's split of its product, and the concat of that split's gradient, copy it
+ * twice more. Here each direction is one WebAssembly SIMD pass (`wasm_gate.wat`) over tfjs's heap that
+ * computes the sigmoid inline with tfjs-wasm's own Sigmoid algorithm and then the same float operations
+ * in the same order: the results are bit-identical to the composed ops (a test checks it), and a packed
+ * product is read and its gradient written in place, without the split or the concat.
  *
  * The module is assembled from `wasm_gate.wat` by `deno task build-wasm` (hand-written: it is two
  * loops of products, and a kernel that shares tfjs's memory is not something a package provides).
@@ -15,43 +18,43 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { heapOffset as ptr, type WasmBackend } from "./wasm_backend.ts";
+import {
+  heapModule,
+  heapOffset as ptr,
+  registerWasmKernel as register,
+  type WasmBackend,
+} from "./wasm_backend.ts";
 import { BYTES } from "./wasm_gate_bytes.ts";
 import { registerSiluMulGradient, SILU_MUL_GRAD_KERNEL, SILU_MUL_KERNEL } from "./webgpu_fused.ts";
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
+import {
+  registerSiluMulPackedGradient,
+  SILU_MUL_PACKED_GRAD_KERNEL,
+  SILU_MUL_PACKED_KERNEL,
+} from "./packed_gate.ts";
 
 interface GateExports {
-  gate(g: number, s: number, u: number, out: number, n: number): void;
-  gate_grad(g: number, s: number, u: number, dy: number, dg: number, du: number, n: number): void;
+  gate(g: number, u: number, out: number, rows: number, w: number, stride: number): void;
+  gate_grad(
+    g: number,
+    u: number,
+    dy: number,
+    dg: number,
+    du: number,
+    rows: number,
+    w: number,
+    stride: number,
+  ): void;
 }
 
-const instances = new WeakMap<object, GateExports>();
 let installed = false;
 
-/**
- * The module instantiated on `backend`'s own memory (once per backend), or null where that memory is
- * not reachable as a plain `WebAssembly.Memory`: the browser build with threads imports a shared memory
- * it does not expose (Deno's build exports it as `memory`).
- */
-function exportsFor(backend: WasmBackend): GateExports | null {
-  let ex = instances.get(backend);
-  if (!ex) {
-    const memory = backend.wasm.asm?.memory;
-    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return null;
-    const bytes = Uint8Array.from(atob(BYTES), (c) => c.charCodeAt(0));
-    if (!WebAssembly.validate(bytes)) return null; // an engine without WebAssembly SIMD
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    ex = instance.exports as unknown as GateExports;
-    instances.set(backend, ex);
-  }
-  return ex;
-}
+/** The gate module on `backend`'s memory (null where it cannot run: see `heapModule`). */
+const exportsFor = (backend: WasmBackend) => heapModule<GateExports>(backend, BYTES);
 
-/** tfjs's own sigmoid of `g` (a new heap tensor: dispose it). */
-function sigmoidOf(args: KernelArgs, g: tf.TensorInfo): tf.TensorInfo {
-  const sigmoid = tf.getKernel("Sigmoid", "wasm")!;
-  return sigmoid.kernelFunc({ inputs: { x: g }, backend: args.backend, attrs: {} }) as tf.TensorInfo;
+/** Rows and half-width of a packed product [.., 2w]. */
+function packed(p: tf.TensorInfo): { rows: number; w: number } {
+  const w = p.shape[p.shape.length - 1]! / 2;
+  return { rows: w === 0 ? 0 : tf.util.sizeFromShape(p.shape) / (2 * w), w };
 }
 
 /**
@@ -73,42 +76,32 @@ function sigmoidOf(args: KernelArgs, g: tf.TensorInfo): tf.TensorInfo {
 export function installWasmGateKernels(): boolean {
   if (installed) return true;
   const backend = tf.engine().registry["wasm"]; // initialised backends only (findBackend would start one)
-  if (!backend || !tf.getKernel("Sigmoid", "wasm")) return false;
+  if (!backend) return false;
   if (!exportsFor(backend as unknown as WasmBackend)) return false;
   registerSiluMulGradient();
-  tf.registerKernel({
-    kernelName: SILU_MUL_KERNEL,
-    backendName: "wasm",
-    kernelFunc: ((args: KernelArgs) => {
-      const b = args.backend as unknown as WasmBackend;
-      const g = args.inputs.g as tf.TensorInfo, u = args.inputs.u as tf.TensorInfo;
-      const s = sigmoidOf(args, g);
-      const out = b.makeOutput([...g.shape], "float32");
-      exportsFor(b)!.gate(ptr(b, g), ptr(b, s), ptr(b, u), ptr(b, out), tf.util.sizeFromShape(g.shape));
-      b.disposeData(s.dataId);
-      return out;
-    }) as tf.KernelFunc,
+  registerSiluMulPackedGradient();
+  const f32 = (b: WasmBackend, shape: readonly number[]) => b.makeOutput([...shape], "float32");
+  // One tensor each for g and u: one row of all their floats.
+  register(SILU_MUL_KERNEL, (b, { g, u }) => {
+    const out = f32(b, g!.shape), n = tf.util.sizeFromShape(g!.shape);
+    exportsFor(b)!.gate(ptr(b, g!), ptr(b, u!), ptr(b, out), 1, n, 0);
+    return out;
   });
-  tf.registerKernel({
-    kernelName: SILU_MUL_GRAD_KERNEL,
-    backendName: "wasm",
-    kernelFunc: ((args: KernelArgs) => {
-      const b = args.backend as unknown as WasmBackend;
-      const { g, u, dy } = args.inputs as Record<string, tf.TensorInfo>;
-      const s = sigmoidOf(args, g!);
-      const dg = b.makeOutput([...g!.shape], "float32"), du = b.makeOutput([...g!.shape], "float32");
-      exportsFor(b)!.gate_grad(
-        ptr(b, g!),
-        ptr(b, s),
-        ptr(b, u!),
-        ptr(b, dy!),
-        ptr(b, dg),
-        ptr(b, du),
-        tf.util.sizeFromShape(g!.shape),
-      );
-      b.disposeData(s.dataId);
-      return [dg, du];
-    }) as tf.KernelFunc,
+  register(SILU_MUL_GRAD_KERNEL, (b, { g, u, dy }) => {
+    const dg = f32(b, g!.shape), du = f32(b, g!.shape), n = tf.util.sizeFromShape(g!.shape);
+    exportsFor(b)!.gate_grad(ptr(b, g!), ptr(b, u!), ptr(b, dy!), ptr(b, dg), ptr(b, du), 1, n, 0);
+    return [dg, du];
+  });
+  // A packed product [.., 2w]: each row holds g's w floats, then u's.
+  register(SILU_MUL_PACKED_KERNEL, (b, { p }) => {
+    const { rows, w } = packed(p!), out = f32(b, [...p!.shape.slice(0, -1), w]), at = ptr(b, p!);
+    exportsFor(b)!.gate(at, at + 4 * w, ptr(b, out), rows, w, 8 * w);
+    return out;
+  });
+  register(SILU_MUL_PACKED_GRAD_KERNEL, (b, { p, dy }) => {
+    const { rows, w } = packed(p!), dp = f32(b, p!.shape), at = ptr(b, p!), d = ptr(b, dp);
+    exportsFor(b)!.gate_grad(at, at + 4 * w, ptr(b, dy!), d, d + 4 * w, rows, w, 8 * w);
+    return dp;
   });
   installed = true;
   return true;
@@ -127,5 +120,7 @@ export function uninstallWasmGateKernels(): void {
   if (!installed) return;
   tf.unregisterKernel(SILU_MUL_KERNEL, "wasm");
   tf.unregisterKernel(SILU_MUL_GRAD_KERNEL, "wasm");
+  tf.unregisterKernel(SILU_MUL_PACKED_KERNEL, "wasm");
+  tf.unregisterKernel(SILU_MUL_PACKED_GRAD_KERNEL, "wasm");
   installed = false;
 }
