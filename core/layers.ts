@@ -69,6 +69,12 @@ export function swigluWidth(d: number, expansion: number): number {
 export interface SwiGlu {
   /** [N, d] -> [N, d] (2-D so every matmul is a plain, fast 2-D one). */
   apply(x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The same on the first axis, [d, N] -> [d, N]: apply(x^T)^T. Where the backend has the packed gate
+   * it runs without transposing anything (W_gu^T x, the gate on the [2w, N] product, W_down^T of it);
+   * elsewhere it transposes in and out.
+   */
+  applyTransposed(xT: tf.Tensor2D): tf.Tensor2D;
   /** Intermediate width. */
   readonly width: number;
 }
@@ -91,18 +97,26 @@ export function swiglu(params: ParamFactory, d: number, expansion: number): SwiG
   const width = swigluWidth(d, expansion);
   const gateUp = params.create("gate_up", [d, 2 * width], { kind: "lecun" });
   const down = params.create("down", [width, d], { kind: "lecun" });
+  const apply = (x: tf.Tensor2D): tf.Tensor2D =>
+    tf.tidy(() => {
+      // Where the backend has the packed gate (wasm), one product [N, 2w] = [g | u] feeds it in place:
+      // no split forward, no concat of the split's gradient backward, one matmul each way.
+      if (hasPackedGate()) return tf.matMul(fusedSiluMulPacked(tf.matMul(x, gateUp)), down);
+      // Elsewhere split the weight, keeping these backends' rounding (the WebGPU parity test holds cpu
+      // and webgpu losses to 1e-4 after three steps; one product of width 2w moved it).
+      const [g, u] = (tf.split(gateUp, 2, 1) as tf.Tensor2D[]).map((w) => tf.matMul(x, w));
+      // silu(g) * u: one fused kernel on webgpu, mul(mul(g, sigmoid(g)), u) elsewhere.
+      return tf.matMul(fusedSiluMul(g!, u!), down);
+    });
   return {
     width,
-    apply: (x) =>
+    apply,
+    applyTransposed: (xT) =>
       tf.tidy(() => {
-        // Where the backend has the packed gate (wasm), one product [N, 2w] = [g | u] feeds it in place:
-        // no split forward, no concat of the split's gradient backward, one matmul each way.
-        if (hasPackedGate()) return tf.matMul(fusedSiluMulPacked(tf.matMul(x, gateUp)), down);
-        // Elsewhere split the weight, keeping these backends' rounding (the WebGPU parity test holds cpu
-        // and webgpu losses to 1e-4 after three steps; one product of width 2w moved it).
-        const [g, u] = (tf.split(gateUp, 2, 1) as tf.Tensor2D[]).map((w) => tf.matMul(x, w));
-        // silu(g) * u: one fused kernel on webgpu, mul(mul(g, sigmoid(g)), u) elsewhere.
-        return tf.matMul(fusedSiluMul(g!, u!), down);
+        if (!hasPackedGate()) return tf.transpose(apply(tf.transpose(xT)));
+        // [g; u] = (x^T W_gu)^T = W_gu^T x [2w, N]: g's rows above u's, one contiguous half each.
+        const a = fusedSiluMulPacked(tf.matMul(gateUp, xT, true, false), 0);
+        return tf.matMul(down, a, true, false);
       }),
   };
 }

@@ -11,10 +11,14 @@ import { fusedSiluMul } from "./webgpu_fused.ts";
 
 /**
  * Kernel name of the packed gate product: input `p` [..., 2w], output silu(p[..., :w]) * p[..., w:]
- * [..., w] (the wasm backend registers one; `installWasmGateKernels`).
+ * [..., w]; with attr `axis` 0, p [2h, ...] and silu(p[:h]) * p[h:] (the wasm backend registers one;
+ * `installWasmGateKernels`).
  */
 export const SILU_MUL_PACKED_KERNEL = "TrmFusedSiluMulPacked";
-/** Kernel name of its gradient: inputs `p` and `dy`, output the gradient of `p` (both halves, one buffer). */
+/**
+ * Kernel name of its gradient: inputs `p` and `dy`, attr `axis`; output the gradient of `p` (both halves,
+ * one buffer).
+ */
 export const SILU_MUL_PACKED_GRAD_KERNEL = "TrmFusedSiluMulPackedGrad";
 
 /**
@@ -50,20 +54,22 @@ export function registerSiluMulPackedGradient(): void {
   tf.registerGradient({
     kernelName: SILU_MUL_PACKED_KERNEL,
     inputsToSave: ["p"],
-    gradFunc: (dy, saved) => ({
+    gradFunc: (dy, saved, attrs) => ({
       p: () =>
-        tf.engine().runKernel(SILU_MUL_PACKED_GRAD_KERNEL, {
-          p: saved[0]!,
-          dy: dy as tf.Tensor,
-        }) as tf.Tensor,
+        tf.engine().runKernel(
+          SILU_MUL_PACKED_GRAD_KERNEL,
+          { p: saved[0]!, dy: dy as tf.Tensor },
+          attrs,
+        ) as tf.Tensor,
     }),
   });
 }
 
 /**
- * silu(g) * u for `p` = concat([g, u], -1): the gate product of a SwiGLU on its packed product. One kernel each way where the backend has {@linkcode SILU_MUL_PACKED_KERNEL}; else a
- * split and {@linkcode fusedSiluMul}. The results are the same either way (the same float operations on
- * the same values). Does not dispose `p`.
+ * silu(g) * u for `p` = concat([g, u], axis): the gate product of a SwiGLU on its packed product, [N, 2w]
+ * (axis -1, the default) or, computed transposed, [2w, N] (axis 0). One kernel each way where the backend
+ * has {@linkcode SILU_MUL_PACKED_KERNEL}; else a split and {@linkcode fusedSiluMul}. The results are
+ * the same either way (the same float operations on the same values). Does not dispose `p`.
  *
  * @example
  * ```ts
@@ -75,16 +81,16 @@ export function registerSiluMulPackedGradient(): void {
  * if (y[0] !== 0 || Math.abs(y[1]! - 2 / (1 + Math.exp(-1))) > 1e-6) throw new Error(String(y));
  * ```
  */
-export function fusedSiluMulPacked<T extends tf.Tensor>(p: T): T {
-  if (p.rank < 1 || p.shape[p.rank - 1]! % 2 !== 0) {
-    throw new RangeError(`fusedSiluMulPacked: the last axis must hold g and u (even), got [${p.shape}]`);
+export function fusedSiluMulPacked<T extends tf.Tensor>(p: T, axis: 0 | -1 = -1): T {
+  if (p.rank < 1 || p.shape.at(axis)! % 2 !== 0) {
+    throw new RangeError(`fusedSiluMulPacked: axis ${axis} must hold g and u (even), got [${p.shape}]`);
   }
   return tf.tidy(() => {
     if (!hasPackedGate() || p.dtype !== "float32" || p.size === 0) {
-      const [g, u] = tf.split(p, 2, -1);
+      const [g, u] = tf.split(p, 2, axis);
       return fusedSiluMul(g!, u!) as T;
     }
     registerSiluMulPackedGradient();
-    return tf.engine().runKernel(SILU_MUL_PACKED_KERNEL, { p }) as T;
+    return tf.engine().runKernel(SILU_MUL_PACKED_KERNEL, { p }, { axis }) as T;
   });
 }

@@ -4,13 +4,16 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 import { initBackend } from "../backend.ts";
 import { fusedSiluMulPacked, hasPackedGate } from "./packed_gate.ts";
 import { installWasmGateKernels, uninstallWasmGateKernels } from "./wasm_gate.ts";
+import { createParamStore } from "../params.ts";
+import { createRng } from "../rng.ts";
+import { swiglu } from "../layers.ts";
 
 await initBackend("wasm", { nativeBlas: "off" });
 
 /** The packed gate and the gradient of its input for `dy`, as flat arrays. */
-async function packedAndGrad(p: tf.Tensor, dy: tf.Tensor): Promise<number[][]> {
+async function packedAndGrad(p: tf.Tensor, dy: tf.Tensor, axis: 0 | -1 = -1): Promise<number[][]> {
   const [out, dp] = tf.tidy(() => {
-    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => fusedSiluMulPacked(x))(p, dy);
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => fusedSiluMulPacked(x, axis))(p, dy);
     return [value, grad];
   });
   const r = [[...await out.data()], [...await dp.data()]];
@@ -24,16 +27,18 @@ Deno.test("the packed wasm gate is bit-identical to split + composed ops, forwar
       fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 0, maxLength: 2 }), // leading dims
       fc.integer({ min: 1, max: 37 }), // w: SIMD lanes and odd tails
       fc.integer({ min: 0, max: 1000 }),
-      async (lead, w, seed) => {
-        const p = tf.randomNormal([...lead, 2 * w], 0, 4, "float32", seed);
-        const dy = tf.randomNormal([...lead, w], 0, 1, "float32", seed + 1);
+      fc.constantFrom<0 | -1>(0, -1), // halves along the last axis, or the first (a transposed product)
+      async (lead, w, seed, axis) => {
+        const shape = axis === -1 ? [...lead, 2 * w] : [2 * w, ...lead];
+        const p = tf.randomNormal(shape, 0, 4, "float32", seed);
+        const dy = tf.randomNormal(axis === -1 ? [...lead, w] : [w, ...lead], 0, 1, "float32", seed + 1);
         try {
           uninstallWasmGateKernels();
           assert(!hasPackedGate());
-          const want = await packedAndGrad(p, dy);
+          const want = await packedAndGrad(p, dy, axis);
           installWasmGateKernels();
           assert(hasPackedGate());
-          const got = await packedAndGrad(p, dy);
+          const got = await packedAndGrad(p, dy, axis);
           got.forEach((arr, k) =>
             arr.forEach((v, i) => assert(Object.is(v, want[k]![i]), `${k} ${i}: ${v} ${want[k]![i]}`))
           );
@@ -64,5 +69,38 @@ Deno.test("the packed wasm gate is one kernel each way: no split, no concat, no 
 Deno.test("fusedSiluMulPacked names the shape when the last axis cannot hold two halves", () => {
   const p = tf.ones([2, 3]);
   assertThrows(() => fusedSiluMulPacked(p), RangeError, "[2,3]");
+  const q = tf.ones([3, 2]);
+  assertThrows(() => fusedSiluMulPacked(q, 0), RangeError, "axis 0");
+  q.dispose();
   p.dispose();
+});
+
+Deno.test("SwiGLU's transposed form equals apply on the transposed input, values and weight gradients", async () => {
+  installWasmGateKernels();
+  const store = createParamStore(createRng(3));
+  const mlp = swiglu(store.factory, 13, 4); // d 13, width 256
+  const xT = tf.randomNormal([13, 9], 0, 1, "float32", 4) as tf.Tensor2D; // [d, N]
+  const run = (transposed: boolean) =>
+    tf.tidy(() => {
+      const f = () =>
+        tf.sum(
+          tf.square(transposed ? mlp.applyTransposed(xT) : tf.transpose(mlp.apply(tf.transpose(xT)))),
+        ) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(f);
+      return [value, ...Object.values(grads)];
+    });
+  try {
+    const info = await tf.profile(() => void tf.dispose(run(true)));
+    assert(!info.kernels.some((k) => k.name === "Transpose"), info.kernels.map((k) => k.name).join());
+    const [want, got] = [run(false), run(true)];
+    for (let i = 0; i < want.length; i++) {
+      const [w, g] = [await want[i]!.data(), await got[i]!.data()];
+      const scale = Math.max(...w.map(Math.abs));
+      w.forEach((v, j) => assert(Math.abs(v - g[j]!) <= 1e-5 * scale, `${i} ${j}: ${v} ${g[j]}`));
+    }
+    tf.dispose([...want, ...got]);
+  } finally {
+    xT.dispose();
+    for (const v of store.variables) v.dispose();
+  }
 });

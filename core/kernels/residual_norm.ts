@@ -10,7 +10,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-/** Kernel name: inputs `a`, `b`; attrs {@linkcode NormDims} and `eps`; outputs [y, v, r] (v = mean + eps, r = 1/sqrt(v), kept for the gradient). */
+/**
+ * Kernel name: inputs `a`, `b`; attrs {@linkcode NormDims} and `eps`; outputs [y, v, r] (v = mean + eps
+ * and r = 1/sqrt(v) per row or column, kept for the gradient).
+ */
 export const RESIDUAL_NORM_KERNEL = "TrmResidualRmsNorm";
 /** Kernel name of the gradient's first pass: inputs `a`, `b`, `dy`; output sum(dy * (a + b)) over the axis. */
 export const RESIDUAL_NORM_DOT_KERNEL = "TrmResidualRmsNormDot";

@@ -51,10 +51,15 @@ let installed = false;
 /** The gate module on `backend`'s memory (null where it cannot run: see `heapModule`). */
 const exportsFor = (backend: WasmBackend) => heapModule<GateExports>(backend, BYTES);
 
-/** Rows and half-width of a packed product [.., 2w]. */
-function packed(p: tf.TensorInfo): { rows: number; w: number } {
+/**
+ * A packed product as rows of g then u: [.., 2w] has a row per leading index, u w floats after g in
+ * each; [2h, ..] (axis 0) is one row, u the second half of the buffer.
+ */
+function packed(p: tf.TensorInfo, axis: unknown): { rows: number; w: number; stride: number; out: number[] } {
+  const size = tf.util.sizeFromShape(p.shape);
+  if (axis === 0) return { rows: 1, w: size / 2, stride: 0, out: [p.shape[0]! / 2, ...p.shape.slice(1)] };
   const w = p.shape[p.shape.length - 1]! / 2;
-  return { rows: w === 0 ? 0 : tf.util.sizeFromShape(p.shape) / (2 * w), w };
+  return { rows: w === 0 ? 0 : size / (2 * w), w, stride: 8 * w, out: [...p.shape.slice(0, -1), w] };
 }
 
 /**
@@ -92,15 +97,15 @@ export function installWasmGateKernels(): boolean {
     exportsFor(b)!.gate_grad(ptr(b, g!), ptr(b, u!), ptr(b, dy!), ptr(b, dg), ptr(b, du), 1, n, 0);
     return [dg, du];
   });
-  // A packed product [.., 2w]: each row holds g's w floats, then u's.
-  register(SILU_MUL_PACKED_KERNEL, (b, { p }) => {
-    const { rows, w } = packed(p!), out = f32(b, [...p!.shape.slice(0, -1), w]), at = ptr(b, p!);
-    exportsFor(b)!.gate(at, at + 4 * w, ptr(b, out), rows, w, 8 * w);
+  // A packed product: [.., 2w] rows of g's w floats then u's, or [2h, ..] g's half then u's.
+  register(SILU_MUL_PACKED_KERNEL, (b, { p }, { axis }) => {
+    const { rows, w, stride, out: shape } = packed(p!, axis), out = f32(b, shape), at = ptr(b, p!);
+    exportsFor(b)!.gate(at, at + 4 * w, ptr(b, out), rows, w, stride);
     return out;
   });
-  register(SILU_MUL_PACKED_GRAD_KERNEL, (b, { p, dy }) => {
-    const { rows, w } = packed(p!), dp = f32(b, p!.shape), at = ptr(b, p!), d = ptr(b, dp);
-    exportsFor(b)!.gate_grad(at, at + 4 * w, ptr(b, dy!), d, d + 4 * w, rows, w, 8 * w);
+  register(SILU_MUL_PACKED_GRAD_KERNEL, (b, { p, dy }, { axis }) => {
+    const { rows, w, stride } = packed(p!, axis), dp = f32(b, p!.shape), at = ptr(b, p!), d = ptr(b, dp);
+    exportsFor(b)!.gate_grad(at, at + 4 * w, ptr(b, dy!), d, d + 4 * w, rows, w, stride);
     return dp;
   });
   installed = true;

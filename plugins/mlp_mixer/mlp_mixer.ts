@@ -70,6 +70,9 @@ function buildMixer(expansion: number, dims: MixerDims, params: ParamFactory): M
     apply: (h) =>
       tf.tidy(() => {
         const B = h.shape[0];
+        // One puzzle: [L', D] is already the token SwiGLU's input transposed, so no transposes at all
+        // where the backend allows (SwiGlu.applyTransposed; it transposes itself elsewhere).
+        if (B === 1) return tf.reshape(mlp.applyTransposed(tf.reshape(h, [L, D]) as tf.Tensor2D), [1, L, D]);
         const hT = tf.reshape(tf.transpose(h, [0, 2, 1]), [B * D, L]) as tf.Tensor2D; // [B*D, L']
         return tf.transpose(tf.reshape(mlp.apply(hT), [B, D, L]), [0, 2, 1]); // [B, L', D]
       }),
