@@ -18,40 +18,41 @@
  * clone and reshape twice). A step that runs out of heap is reported as `abort` with the heap it reached.
  *
  * Measured on the 2-core CI machine (the speed benchmarks idle; `nice -n 10`), one process per row, two
- * steps each (the heap of the larger), wasm backend with frugal backprop and the fused gate kernel (the
- * defaults), matmul on OpenBLAS (the default here; the `xnnpack` rows of earlier tables, `--native-blas
- * off`, differed from them by under 10% of the heap). The estimate is `estimateStepBytes` for the row's
- * strategy: every row is 1.04-1.38x its heap (biased high, as meant; highest at small batches, where the
- * optimizer step's bound dominates). At the 4 GiB cap `chooseGradient` keeps plain reverse mode up to
- * Sudoku-MLP batch 29, Sudoku-Att 28 and attention L' 916 batch 2; Sudoku-MLP batch 32 plain measured
- * 3444 MiB (estimate 3940: over the margin, so recomputed).
+ * steps each (the heap of the larger), wasm backend with frugal backprop, the packed gate and the fused
+ * residual norm (the defaults), matmul on OpenBLAS (the default here; the `xnnpack` rows of earlier
+ * tables, `--native-blas off`, differed from them by under 10% of the heap). The estimate is
+ * `estimateStepBytes` for the row's strategy: every row is 1.03-1.26x its heap (biased high, as meant).
+ * At the 4 GiB cap `chooseGradient` keeps plain reverse mode up to Sudoku-MLP batch 34, Sudoku-Att 32 and
+ * attention L' 916 batch 2. Before the packed gate and the fused norm, Sudoku-MLP batch 8 was 1010 MiB and
+ * batch 32 plain 3444 MiB.
  *
  * | config | batch | gradient | T | matmul | live peak MiB | heap MiB | estimate MiB | estimate / heap |
  * | --- | --: | --- | --: | --- | --: | --: | --: | --: |
- * | sudoku-small | 64 | reverse | 2 | openblas | 154 | 172 | 200 | 1.16 |
- * | sudoku-small | 256 | reverse | 2 | openblas | 607 | 705 | 735 | 1.04 |
- * | small-mlp | 16 | reverse | 3 | openblas | 227 | 248 | 284 | 1.15 |
- * | small-mlp | 64 | reverse | 3 | openblas | 868 | 991 | 1032 | 1.04 |
- * | small-mlp | 64 | recompute | 3 | openblas | 166 | 200 | 249 | 1.25 |
- * | small-att | 16 | reverse | 3 | openblas | 340 | 358 | 425 | 1.19 |
- * | small-arc-att | 1 | reverse | 3 | openblas | 698 | 793 | 828 | 1.04 |
- * | small-arc-att | 4 | reverse | 3 | openblas | 2779 | 3083 | 3246 | 1.05 |
- * | small-arc-att | 4 | recompute | 3 | openblas | 885 | 1137 | 1197 | 1.05 |
- * | sudoku-mlp | 2 | reverse | 3 | openblas | 285 | 358 | 482 | 1.35 |
- * | sudoku-mlp | 4 | reverse | 3 | openblas | 479 | 515 | 712 | 1.38 |
- * | sudoku-mlp | 8 | reverse | 3 | openblas | 953 | 1010 | 1173 | 1.16 |
- * | sudoku-mlp | 8 | recompute | 3 | openblas | 255 | 298 | 387 | 1.30 |
- * | sudoku-mlp | 16 | reverse | 3 | openblas | 1738 | 1907 | 2095 | 1.10 |
- * | sudoku-mlp | 16 | recompute | 3 | openblas | 399 | 515 | 592 | 1.15 |
- * | sudoku-mlp | 20 | reverse | 3 | openblas | 2130 | 2252 | 2557 | 1.14 |
- * | sudoku-mlp | 24 | reverse | 3 | openblas | 2522 | 2687 | 3018 | 1.12 |
- * | sudoku-mlp | 28 | reverse | 3 | openblas | 2914 | 3103 | 3479 | 1.12 |
- * | sudoku-mlp | 32 | recompute | 3 | openblas | 686 | 899 | 1002 | 1.11 |
- * | sudoku-att | 8 | reverse | 3 | openblas | 1022 | 1126 | 1295 | 1.15 |
- * | arc-att | 1 | reverse | 1 | openblas | 1396 | 1538 | 1737 | 1.13 |
- * | arc-att | 1 | recompute | 1 | openblas | 474 | 538 | 714 | 1.33 |
- * | arc-att | 2 | reverse | 1 | openblas | 2589 | 2801 | 3174 | 1.13 |
- * | arc-att | 3 | recompute | 1 | openblas | 1117 | 1363 | 1657 | 1.22 |
+ * | sudoku-small | 64 | reverse | 2 | openblas | 140 | 164 | 185 | 1.13 |
+ * | sudoku-small | 256 | reverse | 2 | openblas | 551 | 627 | 679 | 1.08 |
+ * | small-mlp | 16 | reverse | 3 | openblas | 197 | 207 | 251 | 1.21 |
+ * | small-mlp | 64 | reverse | 3 | openblas | 771 | 891 | 926 | 1.04 |
+ * | small-mlp | 64 | recompute | 3 | openblas | 148 | 199 | 231 | 1.16 |
+ * | small-att | 16 | reverse | 3 | openblas | 318 | 358 | 399 | 1.11 |
+ * | small-arc-att | 1 | reverse | 3 | openblas | 688 | 793 | 816 | 1.03 |
+ * | small-arc-att | 4 | reverse | 3 | openblas | 2743 | 2980 | 3204 | 1.08 |
+ * | small-arc-att | 4 | recompute | 3 | openblas | 879 | 1137 | 1187 | 1.04 |
+ * | sudoku-mlp | 2 | reverse | 3 | openblas | 260 | 298 | 355 | 1.19 |
+ * | sudoku-mlp | 4 | reverse | 3 | openblas | 428 | 515 | 561 | 1.09 |
+ * | sudoku-mlp | 8 | reverse | 3 | openblas | 776 | 821 | 973 | 1.19 |
+ * | sudoku-mlp | 8 | recompute | 3 | openblas | 227 | 298 | 355 | 1.19 |
+ * | sudoku-mlp | 16 | reverse | 3 | openblas | 1472 | 1537 | 1798 | 1.17 |
+ * | sudoku-mlp | 16 | recompute | 3 | openblas | 356 | 477 | 544 | 1.14 |
+ * | sudoku-mlp | 20 | reverse | 3 | openblas | 1820 | 1900 | 2210 | 1.16 |
+ * | sudoku-mlp | 24 | reverse | 3 | openblas | 2168 | 2276 | 2622 | 1.15 |
+ * | sudoku-mlp | 28 | reverse | 3 | openblas | 2516 | 2683 | 3034 | 1.13 |
+ * | sudoku-mlp | 32 | reverse | 3 | openblas | 2864 | 2993 | 3447 | 1.15 |
+ * | sudoku-mlp | 32 | recompute | 3 | openblas | 613 | 789 | 923 | 1.17 |
+ * | sudoku-att | 8 | reverse | 3 | openblas | 850 | 925 | 1100 | 1.19 |
+ * | arc-att | 1 | reverse | 1 | openblas | 1272 | 1351 | 1585 | 1.17 |
+ * | arc-att | 1 | recompute | 1 | openblas | 456 | 538 | 680 | 1.26 |
+ * | arc-att | 2 | reverse | 1 | openblas | 2395 | 2542 | 2941 | 1.16 |
+ * | arc-att | 3 | recompute | 1 | openblas | 1073 | 1304 | 1585 | 1.22 |
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "@std/cli";
@@ -116,6 +117,7 @@ const SWEEP: readonly (readonly [string, number, "reverse" | "recompute", number
   ["sudoku-mlp", 20, "reverse"],
   ["sudoku-mlp", 24, "reverse"],
   ["sudoku-mlp", 28, "reverse"],
+  ["sudoku-mlp", 32, "reverse"],
   ["sudoku-mlp", 32, "recompute"],
   ["sudoku-att", 8, "reverse"],
   // T 1: the off-tape recursions do not move the peak (arc-att batch 1: 1574 MiB at T 3, 1596 at T 1).

@@ -8,7 +8,7 @@
  * The model counts, in float32 elements, what tfjs keeps alive at the step's peak, which is either in
  * the gradient pass or in the optimizer step, whichever is larger:
  * - gradient pass: the tensors each evaluation of a network saves on the gradient tape (per block: the
- *   mixer's saved inputs, the channel SwiGLU's three [B*L', W] intermediates, the residuals and norms, the
+ *   mixer's saved inputs, the channel SwiGLU's three [B*L', W] intermediates, the norms' inputs, the
  *   weight slices; attention adds two [B, heads, L', L'] score tensors per block), times the evaluations
  *   kept (plain: every on-tape one; recompute: one, plus each evaluation's input state); the backward
  *   pass's working set (frugal backprop frees as it goes: a few gradients of the largest intermediate);
@@ -19,7 +19,7 @@
  * and scales the live bytes by a fragmentation factor measured on the wasm heap (dlmalloc keeps freed
  * blocks, emscripten grows the heap in steps, XNNPACK packs weights outside the tensors), plus the
  * module's own 16 MiB. The constants are calibrated by `bench/memory_bench.ts` against the measured heap
- * size (table in that file's header): the estimate is 1.04-1.38x the measured heap on 24 runs.
+ * size (table in that file's header): the estimate is 1.03-1.26x the measured heap on 25 runs.
  *
  * Mixers are known by `kind` ("mlp-mixer", "attention", as `flops.ts` does); any other mixer is bounded
  * from its `largestTensor`.
@@ -103,33 +103,28 @@ function mixerSaved(config: TrmConfig, d: Dims): { saved: number; largest: numbe
 }
 
 /**
- * [B*L', W] tensors one SwiGLU keeps on the tape: g and u (the fused gate product saves them, on wasm and
- * webgpu) and the gate product (the down projection's input). The composed ops of other backends keep
+ * [B*L', W] tensors one SwiGLU keeps on the tape on wasm: its packed product [g | u] (two: the packed gate
+ * saves it) and the gate product (the down projection's input). The composed ops of other backends keep
  * five (sigmoid(g) and g * sigmoid(g) too); their memory is not capped, so the wasm figure is the one used.
  */
 const GATE_SAVED = 3;
 
 /**
- * Elements one block saves: the mixer's, the channel SwiGLU's three [B*L', W_D] intermediates and seven
- * [B, L', D] tensors (both residual sums, both squares of the RMS norms, the normed mixer output, the
- * SwiGLU output, the block output).
+ * Elements one block saves: the mixer's, the channel SwiGLU's three [B*L', W_D] intermediates and three
+ * [B, L', D] tensors (the normed mixer output, the SwiGLU output, the block output: the fused residual
+ * norms keep their inputs, which are these, and no sum or square of their own).
  */
 function blockSaved(config: TrmConfig, d: Dims): number {
-  return mixerSaved(config, d).saved + GATE_SAVED * d.channel + 7 * d.act + weightSlices(config, d);
+  return mixerSaved(config, d).saved + GATE_SAVED * d.channel + 3 * d.act + weightSlices(config, d);
 }
 
 /**
- * Elements of the weight slices one block's evaluation creates and the tape keeps: SwiGLU splits its
- * `gate_up` weight (not the activation, which is slow to slice on wasm), attention its packed Q|K|V, so
- * every evaluation holds a copy of those weights until its backward pass (batch-independent).
+ * Elements of the weight slices one block's evaluation creates and the tape keeps: attention splits its
+ * packed Q|K|V, so every evaluation holds a copy of those weights until its backward pass
+ * (batch-independent). SwiGLU slices nothing on wasm (its packed gate reads [g | u] in place).
  */
 function weightSlices(config: TrmConfig, d: Dims): number {
-  const channel = 2 * d.D * swigluWidth(d.D, config.model.expansion);
-  if (config.mixer.kind === "mlp-mixer") {
-    return channel + 2 * d.Lp * swigluWidth(d.Lp, mixerExpansion(config));
-  }
-  if (config.mixer.kind === "attention") return channel + 3 * d.D * d.D;
-  return channel;
+  return config.mixer.kind === "attention" ? 3 * d.D * d.D : 0;
 }
 
 /** Elements of the largest trainable variable: a `gate_up` weight, attention's Q|K|V or the embedding. */
