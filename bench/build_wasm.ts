@@ -1,7 +1,7 @@
 /**
  * Assembles the library's hand-written WebAssembly text into the bytes its modules embed:
  * `core/kernels/wasm_gate.wat` -> the `BYTES` string of `core/kernels/wasm_gate_bytes.ts` (base64), and
- * `wasm_norm.wat` -> `wasm_norm_bytes.ts` beside it.
+ * `wasm_norm.wat` and `wasm_atan2.wat` -> `wasm_norm_bytes.ts` and `wasm_atan2_bytes.ts` beside it.
  *
  *   deno task build-wasm          # writes the file
  *   deno task build-wasm --check  # exits 1 when the embedded bytes are not the assembled source
@@ -17,6 +17,7 @@ import { parseArgs } from "@std/cli";
 const SOURCES = [
   { wat: "core/kernels/wasm_gate.wat", out: "core/kernels/wasm_gate_bytes.ts" },
   { wat: "core/kernels/wasm_norm.wat", out: "core/kernels/wasm_norm_bytes.ts" },
+  { wat: "core/kernels/wasm_atan2.wat", out: "core/kernels/wasm_atan2_bytes.ts" },
 ];
 
 /** The module text that embeds `bytes` assembled from `wat`. */

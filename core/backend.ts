@@ -13,6 +13,7 @@ import { installWasmKernels } from "./kernels/wasm_batch_matmul.ts";
 import { installWasmCopyKernels } from "./kernels/wasm_copy_kernels.ts";
 import { installWasmGateKernels } from "./kernels/wasm_gate.ts";
 import { installWasmNormKernels } from "./kernels/wasm_norm.ts";
+import { installWasmAtan2 } from "./kernels/wasm_atan2.ts";
 import { installFrugalBackprop, uninstallFrugalBackprop } from "./kernels/frugal_backprop.ts";
 import { chooseNativeMatMul, type NativeBlasMode, nativeBlasMode } from "./kernels/matmul_kernel.ts";
 import { type RowLayout, setFusedRowLayout, setWebGpuFusion } from "./kernels/webgpu_fused.ts";
@@ -92,6 +93,7 @@ export async function initBackend(name: BackendName, options: BackendOptions = {
     installWasmCopyKernels();
     installWasmGateKernels();
     installWasmNormKernels();
+    installWasmAtan2();
     chooseNativeMatMul(nativeBlasMode(options.nativeBlas ?? "auto"));
   }
   return tf.getBackend();

@@ -16,5 +16,6 @@ export * from "./wasm_gate.ts";
 export * from "./packed_gate.ts";
 export * from "./residual_norm.ts";
 export * from "./wasm_norm.ts";
+export * from "./wasm_atan2.ts";
 export * from "./frugal_backprop.ts";
 export * from "./webgpu_fused.ts";
