@@ -17,52 +17,14 @@ import {
   RESIDUAL_NORM_KERNEL,
 } from "./residual_norm.ts";
 
-interface NormExports {
-  norm_last(
-    a: number,
-    b: number,
-    y: number,
-    v: number,
-    r: number,
-    rows: number,
-    n: number,
-    eps: number,
-  ): void;
-  norm_mid(
-    a: number,
-    b: number,
-    y: number,
-    v: number,
-    r: number,
-    outer: number,
-    n: number,
-    inner: number,
-    eps: number,
-  ): void;
-  dot_last(a: number, b: number, dy: number, d: number, rows: number, n: number): void;
-  dot_mid(a: number, b: number, dy: number, d: number, outer: number, n: number, inner: number): void;
-  grad_last(
-    a: number,
-    b: number,
-    dy: number,
-    r: number,
-    k: number,
-    ds: number,
-    rows: number,
-    n: number,
-  ): void;
-  grad_mid(
-    a: number,
-    b: number,
-    dy: number,
-    r: number,
-    k: number,
-    ds: number,
-    outer: number,
-    n: number,
-    inner: number,
-  ): void;
-}
+/**
+ * The module's functions: byte offsets of tensors, then sizes (`wasm_norm.wat` documents each one's
+ * parameters: `_last` take rows and n, `_mid` outer, n and inner; the norms then eps).
+ */
+type NormExports = Record<
+  "norm_last" | "norm_mid" | "dot_last" | "dot_mid" | "grad_last" | "grad_mid",
+  (...args: number[]) => void
+>;
 
 const exportsFor = (backend: WasmBackend) => heapModule<NormExports>(backend, BYTES);
 let installed = false;
