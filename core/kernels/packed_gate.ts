@@ -82,6 +82,9 @@ export function registerSiluMulPackedGradient(): void {
  * ```
  */
 export function fusedSiluMulPacked<T extends tf.Tensor>(p: T, axis: 0 | -1 = -1): T {
+  if (axis !== 0 && axis !== -1) {
+    throw new RangeError(`fusedSiluMulPacked: axis must be 0 or -1, got ${axis}`);
+  }
   if (p.rank < 1 || p.shape.at(axis)! % 2 !== 0) {
     throw new RangeError(`fusedSiluMulPacked: axis ${axis} must hold g and u (even), got [${p.shape}]`);
   }

@@ -51,6 +51,20 @@ Deno.test("the packed wasm gate is bit-identical to split + composed ops, forwar
   );
 });
 
+Deno.test("the packed wasm gate matches the composed ops on extremes in every row: cut-off, zeros, Inf, NaN", async () => {
+  const row = [0, -0, 1e-30, 88, -88, 100, -100, 1e4, Infinity, -Infinity, NaN, 3, -3, 0.5, 17, -17];
+  const p = tf.tensor2d([...row, ...row.map((v) => -v), ...row.slice(3), ...row.slice(0, 3)], [3, 16]);
+  const dy = tf.tensor2d([...Array(24).keys()].map((i) => (i % 5) - 2), [3, 8]);
+  uninstallWasmGateKernels();
+  const want = await packedAndGrad(p, dy);
+  installWasmGateKernels();
+  const got = await packedAndGrad(p, dy);
+  got.forEach((arr, k) =>
+    arr.forEach((v, i) => assert(Object.is(v, want[k]![i]), `${k} ${i}: ${v} ${want[k]![i]}`))
+  );
+  tf.dispose([p, dy]);
+});
+
 Deno.test("the packed wasm gate is one kernel each way: no split, no concat, no tensor left", async () => {
   installWasmGateKernels();
   const p = tf.randomNormal([33, 2 * 24]), dy = tf.randomNormal([33, 24]);
@@ -71,6 +85,7 @@ Deno.test("fusedSiluMulPacked names the shape when the last axis cannot hold two
   assertThrows(() => fusedSiluMulPacked(p), RangeError, "[2,3]");
   const q = tf.ones([3, 2]);
   assertThrows(() => fusedSiluMulPacked(q, 0), RangeError, "axis 0");
+  assertThrows(() => fusedSiluMulPacked(q, 1 as 0), RangeError, "0 or -1");
   q.dispose();
   p.dispose();
 });

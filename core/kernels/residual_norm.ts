@@ -120,7 +120,7 @@ export function registerResidualNormGradient(): void {
  */
 export function fusedResidualRmsNorm<T extends tf.Tensor>(a: T, b: T, axis: number, eps: number): T {
   return tf.tidy(() => {
-    const fits = a.dtype === "float32" && b.dtype === "float32" && a.size > 0 &&
+    const fits = a.dtype === "float32" && b.dtype === "float32" && a.size > 0 && a.rank > 0 &&
       tf.util.arraysEqual(a.shape, b.shape);
     if (!hasResidualNorm() || !fits) {
       const s = tf.add(a, b);

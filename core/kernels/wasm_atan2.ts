@@ -22,7 +22,8 @@ let original: tf.KernelConfig | undefined;
 
 /**
  * Replaces the wasm `Atan2` kernel (idempotent; `initBackend("wasm")` calls it). Returns false, and
- * replaces nothing, where the wasm backend is not initialised or its memory is not reachable.
+ * replaces nothing, where the wasm backend is not initialised, the engine lacks WebAssembly SIMD or the
+ * backend's memory is not reachable.
  *
  * @example
  * ```ts

@@ -80,14 +80,19 @@ Deno.test("wasm Atan2 is bit-identical to tfjs's (musl atan2f): every interval, 
 
 Deno.test("wasm Atan2 still broadcasts (tfjs's kernel) and leaves no tensor behind", async () => {
   installWasmAtan2();
-  const before = tf.memory().numTensors;
-  const r = tf.atan2(tf.tensor2d([[1, -1], [0, 2]]), tf.scalar(1));
-  assertEquals(r.shape, [2, 2]);
-  const v = await r.data();
-  assert(Math.abs(v[0]! - Math.PI / 4) < 1e-6 && v[2] === 0, String(v));
-  tf.dispose(r);
-  tf.disposeVariables();
-  assert(tf.memory().numTensors <= before + 2); // the two inputs above are not disposed: at most those
+  const y = tf.tensor2d([[1, -1], [0, 2]]), one = tf.scalar(1), x = tf.onesLike(y);
+  const before = tf.memory();
+  for (let i = 0; i < 3; i++) {
+    const [r, s] = [tf.atan2(y, one), tf.atan2(y, x)]; // broadcast (tfjs's kernel), same shape (ours)
+    assertEquals(r.shape, [2, 2]);
+    const v = await r.data();
+    assert(Math.abs(v[0]! - Math.PI / 4) < 1e-6 && v[2] === 0, String(v));
+    assertEquals([...await s.data()], [...v]);
+    tf.dispose([r, s]);
+  }
+  assertEquals(tf.memory().numTensors, before.numTensors);
+  assertEquals(tf.memory().numBytes, before.numBytes);
+  tf.dispose([y, one, x]);
 });
 
 Deno.test("the embedded atan2 module is wasm_atan2.wat assembled (deno task build-wasm)", async () => {

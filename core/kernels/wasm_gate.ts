@@ -12,8 +12,8 @@
  * in the same order: the results are bit-identical to the composed ops (a test checks it), and a packed
  * product is read and its gradient written in place, without the split or the concat.
  *
- * The module is assembled from `wasm_gate.wat` by `deno task build-wasm` (hand-written: it is two
- * loops of products, and a kernel that shares tfjs's memory is not something a package provides).
+ * The module is assembled from `wasm_gate.wat` by `deno task build-wasm` (hand-written: a kernel that
+ * shares tfjs's memory and copies its sigmoid bit for bit is not something a package provides).
  *
  * @module
  */
@@ -51,6 +51,15 @@ let installed = false;
 /** The gate module on `backend`'s memory (null where it cannot run: see `heapModule`). */
 const exportsFor = (backend: WasmBackend) => heapModule<GateExports>(backend, BYTES);
 
+/** Whether tfjs-wasm runs its SIMD binary (the flag is evaluated once the backend is up). */
+function tfjsWasmSimd(): boolean {
+  try {
+    return tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
+  } catch {
+    return false; // not evaluated yet: no backend up
+  }
+}
+
 /**
  * A packed product as rows of g then u: [.., 2w] has a row per leading index, u w floats after g in
  * each; [2h, ..] (axis 0) is one row, u the second half of the buffer.
@@ -65,7 +74,9 @@ function packed(p: tf.TensorInfo, axis: unknown): { rows: number; w: number; str
 /**
  * Registers the wasm gate kernels (idempotent; `initBackend("wasm")` calls it, once the backend is up).
  * Returns false, and registers nothing, where the wasm backend is not initialised, the engine lacks
- * WebAssembly SIMD or the backend's memory is not reachable: `fusedSiluMul` then runs the composed ops.
+ * WebAssembly SIMD, tfjs-wasm runs its non-SIMD binary (whose XNNPACK sigmoid is another algorithm, so
+ * the inline copy would not match it) or the backend's memory is not reachable: `fusedSiluMul` then runs
+ * the composed ops.
  *
  * @example
  * ```ts
@@ -81,7 +92,7 @@ function packed(p: tf.TensorInfo, axis: unknown): { rows: number; w: number; str
 export function installWasmGateKernels(): boolean {
   if (installed) return true;
   const backend = tf.engine().registry["wasm"]; // initialised backends only (findBackend would start one)
-  if (!backend) return false;
+  if (!backend || !tfjsWasmSimd()) return false;
   if (!exportsFor(backend as unknown as WasmBackend)) return false;
   registerSiluMulGradient();
   registerSiluMulPackedGradient();

@@ -34,8 +34,8 @@ const statShape = (shape: readonly number[], d: NormDims) => shape.map((n, i) =>
 
 /**
  * Registers the wasm residual-norm kernels (idempotent; `initBackend("wasm")` calls it). Returns false,
- * and registers nothing, where the wasm backend is not initialised or its memory is not reachable:
- * `fusedResidualRmsNorm` then runs the composed ops.
+ * and registers nothing, where the wasm backend is not initialised, the engine lacks WebAssembly SIMD or
+ * the backend's memory is not reachable: `fusedResidualRmsNorm` then runs the composed ops.
  *
  * @example
  * ```ts

@@ -283,8 +283,9 @@ export function fusedRmsNorm<T extends tf.Tensor>(x: T, eps: number): T {
 
 /**
  * The SwiGLU gate product silu(g) * u = g * sigmoid(g) * u, for `g` and `u` of one shape. One fused
- * WGSL kernel (two for its gradient) on the webgpu backend, tfjs's sigmoid plus one SIMD pass each way
- * on wasm (bit-identical to the composed ops; `installWasmGateKernels`), the backend's own
+ * WGSL kernel (two for its gradient) on the webgpu backend, one SIMD pass each way on wasm with
+ * tfjs-wasm's own sigmoid algorithm inline (bit-identical to the composed ops; `installWasmGateKernels`),
+ * the backend's own
  * {@linkcode SILU_MUL_KERNEL} where one is registered; the composed tfjs ops elsewhere (and when the
  * shapes differ, so broadcasting keeps working). Does not dispose its inputs.
  *
