@@ -240,7 +240,7 @@ export interface GradientChoice {
 /**
  * Plain reverse mode where its step fits `limitBytes`, else activation recomputation (about 20% slower,
  * a fraction of the memory). "Fits" means the estimate is at most {@linkcode MEMORY_MARGIN} (90%) of the
- * limit: the estimate is calibrated to sit above the measured heap (by 0-20%), and the margin covers what
+ * limit: the estimate is calibrated to sit above the measured heap (by 3-26%), and the margin covers what
  * the model does not count (a mixer or scheme it only bounds, evaluation batches between steps sharing
  * the heap, fragmentation worse than measured). When neither fits it still answers `"recompute"` (the
  * smaller one), with `fits: false` and a reason that says so.
@@ -252,7 +252,7 @@ export interface GradientChoice {
  * const spec = { name: "sudoku", vocabSize: 11, seqLen: 81, numPuzzleIds: 1 };
  * const config = resolveConfig({ mixer: mlpMixer(), recursion: { n: 6, T: 3 } });
  * const small = chooseGradient(config, spec, 8, wasmHeapLimitBytes());
- * const large = chooseGradient(config, spec, 32, wasmHeapLimitBytes());
+ * const large = chooseGradient(config, spec, 40, wasmHeapLimitBytes());
  * if (small.gradient !== "reverse" || large.gradient !== "recompute") throw new Error(large.reason);
  * ```
  */
