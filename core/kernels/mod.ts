@@ -1,6 +1,7 @@
 /**
  * Backend kernels: the wasm batched-matmul overrides (XNNPACK with explicit transposes; the system BLAS
- * through `Deno.dlopen`), the wasm copy and gate kernels, and the fused WebGPU kernels.
+ * through `Deno.dlopen`), the wasm copy, gate, residual-norm and atan2 kernels, and the fused WebGPU
+ * kernels.
  *
  * **Unstable**: these are implementation details exposed for benchmarks and experiments; their names
  * and switches may change in any minor release. Models pick them up automatically through `initBackend`.

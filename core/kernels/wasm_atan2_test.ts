@@ -3,7 +3,6 @@ import fc from "fast-check";
 import { assert, assertEquals } from "@std/assert";
 import { initBackend } from "../backend.ts";
 import { installWasmAtan2, uninstallWasmAtan2 } from "./wasm_atan2.ts";
-import { assemble, bytesModule } from "../../bench/build_wasm.ts";
 
 await initBackend("wasm", { nativeBlas: "off" });
 
@@ -93,11 +92,4 @@ Deno.test("wasm Atan2 still broadcasts (tfjs's kernel) and leaves no tensor behi
   assertEquals(tf.memory().numTensors, before.numTensors);
   assertEquals(tf.memory().numBytes, before.numBytes);
   tf.dispose([y, one, x]);
-});
-
-Deno.test("the embedded atan2 module is wasm_atan2.wat assembled (deno task build-wasm)", async () => {
-  const wat = "core/kernels/wasm_atan2.wat";
-  const bytes = await assemble(new URL("./wasm_atan2.wat", import.meta.url));
-  const embedded = await Deno.readTextFile(new URL("./wasm_atan2_bytes.ts", import.meta.url));
-  assertEquals(embedded, bytesModule(wat, bytes), "stale bytes: run deno task build-wasm");
 });

@@ -4,7 +4,6 @@ import { assert, assertEquals } from "@std/assert";
 import { initBackend } from "../backend.ts";
 import { fusedSiluMul } from "./webgpu_fused.ts";
 import { installWasmGateKernels, uninstallWasmGateKernels } from "./wasm_gate.ts";
-import { assemble, bytesModule } from "../../bench/build_wasm.ts";
 
 await initBackend("wasm", { nativeBlas: "off" });
 
@@ -71,11 +70,4 @@ Deno.test("wasm gate kernels run as two kernels each way and leave no tensor beh
   assertEquals(tf.memory().numTensors, before.numTensors);
   assertEquals(tf.memory().numBytes, before.numBytes);
   tf.dispose([g, u, dy]);
-});
-
-Deno.test("the embedded gate module is wasm_gate.wat assembled (deno task build-wasm)", async () => {
-  const wat = "core/kernels/wasm_gate.wat";
-  const bytes = await assemble(new URL("./wasm_gate.wat", import.meta.url));
-  const embedded = await Deno.readTextFile(new URL("./wasm_gate_bytes.ts", import.meta.url));
-  assertEquals(embedded, bytesModule(wat, bytes), "stale bytes: run deno task build-wasm");
 });

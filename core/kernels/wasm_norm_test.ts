@@ -4,7 +4,6 @@ import { assert, assertEquals } from "@std/assert";
 import { initBackend } from "../backend.ts";
 import { fusedResidualRmsNorm, hasResidualNorm } from "./residual_norm.ts";
 import { installWasmNormKernels, uninstallWasmNormKernels } from "./wasm_norm.ts";
-import { assemble, bytesModule } from "../../bench/build_wasm.ts";
 
 await initBackend("wasm", { nativeBlas: "off" });
 
@@ -72,11 +71,4 @@ Deno.test("the wasm residual norm is one kernel forward, two passes back, and le
     assertEquals(tf.memory().numBytes, before.numBytes);
   }
   tf.dispose([a!, b!, dy!]);
-});
-
-Deno.test("the embedded norm module is wasm_norm.wat assembled (deno task build-wasm)", async () => {
-  const wat = "core/kernels/wasm_norm.wat";
-  const bytes = await assemble(new URL("./wasm_norm.wat", import.meta.url));
-  const embedded = await Deno.readTextFile(new URL("./wasm_norm_bytes.ts", import.meta.url));
-  assertEquals(embedded, bytesModule(wat, bytes), "stale bytes: run deno task build-wasm");
 });
